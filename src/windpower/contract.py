@@ -1,0 +1,115 @@
+"""The data contract: required columns per file kind, file-level and row-level rules."""
+
+import numpy as np
+import pandas as pd
+from kedro.io import DatasetError
+
+REQUIRED_COLUMNS = {
+    "scada": ["timestamp", "turbine_id", "wind_speed", "wind_direction",
+              "ambient_temperature", "power_kw"],
+    "turbines": ["turbine_id", "rated_power_kw", "hub_height_m", "rotor_diameter_m"],
+    "forecast": ["timestamp", "turbine_id", "wind_speed", "wind_direction",
+                 "ambient_temperature"],
+}
+OPTIONAL_COLUMNS = {"scada": ["pitch_angle"], "turbines": [], "forecast": []}
+NUMERIC_COLUMNS = {
+    "scada": ["wind_speed", "wind_direction", "ambient_temperature", "power_kw"],
+    "forecast": ["wind_speed", "wind_direction", "ambient_temperature"],
+}
+
+
+class ContractError(DatasetError):
+    """A file breaks the data contract; the message names file, column and rule.
+
+    Subclasses ``DatasetError`` so Kedro re-raises it unwrapped from a load.
+    """
+
+    def __init__(self, source: str, column: str, rule: str):
+        self.source, self.column, self.rule = source, column, rule
+        super().__init__(
+            f"data contract broken in file '{source}': column '{column}': {rule}")
+
+
+def source_of(frame: pd.DataFrame) -> str:
+    """The file a frame was loaded from (set by the raw dataset), or '<memory>'."""
+    return str(frame.attrs.get("source", "<memory>"))
+
+
+def check_file(frame: pd.DataFrame, kind: str) -> None:
+    """File-level rules: non-empty, required columns present, not all-missing.
+
+    Raises:
+        ContractError: naming the file, the column and the rule.
+    """
+    source = source_of(frame)
+    for column in REQUIRED_COLUMNS[kind]:
+        if column not in frame.columns:
+            raise ContractError(source, column, "required column is missing")
+    if frame.empty:
+        raise ContractError(source, "*", "file holds no rows (empty file)")
+    for column in REQUIRED_COLUMNS[kind]:
+        if frame[column].isna().all():
+            raise ContractError(source, column, "column holds no values (all missing)")
+
+
+def check_turbines(turbines: pd.DataFrame) -> pd.DataFrame:
+    """Validate the turbine table; it is small and curated, so any bad row fails.
+
+    Returns:
+        The table with contract columns, typed.
+    """
+    check_file(turbines, "turbines")
+    source = source_of(turbines)
+    out = turbines[REQUIRED_COLUMNS["turbines"]].copy()
+    out["turbine_id"] = out["turbine_id"].astype(str)
+    if out["turbine_id"].duplicated().any():
+        raise ContractError(source, "turbine_id", "turbine ids must be unique")
+    for column in REQUIRED_COLUMNS["turbines"][1:]:
+        values = pd.to_numeric(out[column], errors="coerce")
+        if values.isna().any() or (values <= 0).any():
+            raise ContractError(source, column, "must be a positive number")
+        out[column] = values.astype(float)
+    return out
+
+
+def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
+              ranges: dict) -> tuple[pd.DataFrame, pd.Series]:
+    """Parse and type the rows; name the first rule each bad row breaks.
+
+    Args:
+        frame: Raw rows of ``kind`` ("scada" or "forecast").
+        turbines: Validated turbine table.
+        ranges: ``{column: [low, high]}``; ``power_kw`` high is x rated power.
+
+    Returns:
+        Typed frame and a Series of rule names (empty string = row is good).
+    """
+    columns = REQUIRED_COLUMNS[kind] + [
+        c for c in OPTIONAL_COLUMNS[kind] if c in frame.columns]
+    typed = frame[columns].copy()
+    rule = pd.Series("", index=frame.index, dtype=object)
+
+    def mark(mask, name) -> None:
+        rule[(rule == "") & np.asarray(mask)] = name
+
+    raw_ts = typed["timestamp"]
+    typed["timestamp"] = pd.to_datetime(raw_ts, utc=True, errors="coerce",
+                                        format="mixed")
+    mark(typed["timestamp"].isna(), "unparsable_timestamp")
+    typed["turbine_id"] = typed["turbine_id"].astype(str)
+    mark(~typed["turbine_id"].isin(turbines["turbine_id"]), "unknown_turbine")
+    for column in columns[2:]:
+        numbers = pd.to_numeric(typed[column], errors="coerce")
+        if column in REQUIRED_COLUMNS[kind]:
+            mark(typed[column].isna(), f"missing_{column}")
+        mark(numbers.isna() & typed[column].notna(), f"non_numeric_{column}")
+        typed[column] = numbers.astype(float)
+    rated = typed["turbine_id"].map(turbines.set_index("turbine_id")["rated_power_kw"])
+    for column, (low, high) in ranges.items():
+        if column not in typed.columns:
+            continue
+        top = high * rated if column == "power_kw" else high
+        mark((typed[column] < low) | (typed[column] > top), f"out_of_range_{column}")
+    mark(typed.duplicated(["timestamp", "turbine_id"]) & (rule == ""),
+         "duplicate_timestamp_turbine")
+    return typed, rule

@@ -1,0 +1,16 @@
+"""Project pipelines."""
+
+from kedro.framework.project import find_pipelines
+from kedro.pipeline import Pipeline
+
+
+def register_pipelines() -> dict[str, Pipeline]:
+    """Register the project's pipelines.
+
+    Returns:
+        A mapping from pipeline names to ``Pipeline`` objects. ``__default__`` is
+        what ``kedro run`` does with no ``--pipeline``: process the data and train.
+    """
+    pipelines = find_pipelines(raise_errors=True)
+    pipelines["__default__"] = pipelines["data_processing"] + pipelines["training"]
+    return pipelines
