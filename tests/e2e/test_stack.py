@@ -1,0 +1,136 @@
+"""End to end: the running compose stack, reached by service name.
+
+Run with the stack up:
+    docker compose up -d --wait
+    docker compose run --rm trainer pytest -m e2e
+Without it, every test here skips and says so.
+"""
+
+import os
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import mlflow
+import psycopg2
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.deployments import run_deployment
+
+from windpower.pipeline_registry import register_pipelines
+
+pytestmark = pytest.mark.e2e
+
+PREFECT_API_URL = os.environ.get("PREFECT_API_URL", "http://prefect-server:4200/api")
+MLFLOW_URL = os.environ.get("MLFLOW_TRACKING_URI", "http://mlflow:5001")
+RUN_TIMEOUT_S = 600
+SERVED = ("training-flow/training-flow", "inference-flow/inference-flow")
+POOLED = ("training-flow/training-pool", "inference-flow/inference-pool")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stack() -> None:
+    """Skip unless the compose stack answers at its service names."""
+    if not _answers(f"{PREFECT_API_URL}/health"):
+        pytest.skip(
+            f"compose stack not reachable at {PREFECT_API_URL}: run "
+            "`docker compose up -d --wait`, then "
+            "`docker compose run --rm trainer pytest -m e2e`"
+        )
+
+
+def _node_names(*pipelines: str) -> set[str]:
+    registry = register_pipelines()
+    return {node.name for name in pipelines for node in registry[name].nodes}
+
+
+def _run(deployment: str, **parameters):
+    flow_run = run_deployment(
+        deployment, parameters=parameters or None, timeout=RUN_TIMEOUT_S
+    )
+    assert flow_run.state is not None
+    assert flow_run.state.is_completed(), f"{deployment}: {flow_run.state}"
+    return flow_run
+
+
+def _task_names(flow_run_id) -> set[str]:
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return {run.name for run in runs}
+
+
+def _artifacts(flow_run_id) -> list:
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+
+
+def _prediction_count() -> int:
+    with psycopg2.connect(os.environ["WINDPOWER_DB_URL"]) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM predictions")
+            return cursor.fetchone()[0]
+
+
+def _covers(task_names: set[str], node_names: set[str]) -> bool:
+    return all(any(t.startswith(n) for t in task_names) for n in node_names)
+
+
+def test_stack_lists_the_four_deployments_and_an_online_worker():
+    with get_client(sync_client=True) as client:
+        deployments = {
+            f"{client.read_flow(d.flow_id).name}/{d.name}": d
+            for d in client.read_deployments()
+        }
+        workers = client.read_workers_for_work_pool("default-worker-pool")
+    assert set(SERVED + POOLED) <= set(deployments)
+    for name in SERVED:  # served deployments run in their own container
+        assert deployments[name].work_pool_name is None
+    for name in POOLED:
+        assert deployments[name].work_pool_name == "default-worker-pool"
+    assert any(worker.status == "ONLINE" for worker in workers)
+
+
+def test_mlflow_answers_by_service_name():
+    client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
+    names = {e.name for e in client.search_experiments()}
+    assert "Default" in names
+
+
+def test_served_training_registers_a_champion_with_node_tasks_and_artifacts():
+    flow_run = _run("training-flow/training-flow")
+    assert _covers(_task_names(flow_run.id), _node_names("data_processing", "training"))
+    assert _artifacts(flow_run.id), "training run published no artifact"
+    client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
+    champion = client.get_model_version_by_alias("windpower", "champion")
+    assert int(champion.version) >= 1
+
+
+def test_served_inference_writes_predictions_once():
+    flow_run = _run("inference-flow/inference-flow")
+    assert _covers(_task_names(flow_run.id), _node_names("inference"))
+    assert _artifacts(flow_run.id), "inference run published no artifact"
+    rows = _prediction_count()
+    assert rows > 0
+    _run("inference-flow/inference-flow")
+    assert _prediction_count() == rows, "re-running the same batch added rows"
+
+
+def test_pool_runs_started_together_each_complete_exactly_once():
+    deployments = POOLED * 2
+    with ThreadPoolExecutor(len(deployments)) as pool:
+        flow_runs = list(pool.map(_run, deployments))
+    assert len({run.id for run in flow_runs}) == len(deployments)
+    for flow_run in flow_runs:
+        assert flow_run.run_count == 1, f"{flow_run.name} ran {flow_run.run_count}x"
