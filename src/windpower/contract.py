@@ -2,7 +2,8 @@
 
 import numpy as np
 import pandas as pd
-from kedro.io import DatasetError
+
+from windpower.errors import ContractError
 
 REQUIRED_COLUMNS = {
     "scada": ["timestamp", "turbine_id", "wind_speed", "wind_direction",
@@ -18,30 +19,24 @@ NUMERIC_COLUMNS = {
 }
 
 
-class ContractError(DatasetError):
-    """A file breaks the data contract; the message names file, column and rule.
-
-    Subclasses ``DatasetError`` so Kedro re-raises it unwrapped from a load.
-    """
-
-    def __init__(self, source: str, column: str, rule: str):
-        self.source, self.column, self.rule = source, column, rule
-        super().__init__(
-            f"data contract broken in file '{source}': column '{column}': {rule}")
-
-
 def source_of(frame: pd.DataFrame) -> str:
     """The file a frame was loaded from (set by the raw dataset), or '<memory>'."""
     return str(frame.attrs.get("source", "<memory>"))
 
 
 def check_file(frame: pd.DataFrame, kind: str) -> None:
-    """File-level rules: non-empty, required columns present, not all-missing.
+    """File-level rules: readable, required columns present, non-empty, not all-NaN.
+
+    A read failure is carried in ``frame.attrs["contract_error"]`` by the raw
+    dataset, so it surfaces here, from the node, as a ``ContractError``.
 
     Raises:
         ContractError: naming the file, the column and the rule.
     """
     source = source_of(frame)
+    error = frame.attrs.get("contract_error")
+    if error:
+        raise ContractError(source, error["column"], error["rule"])
     for column in REQUIRED_COLUMNS[kind]:
         if column not in frame.columns:
             raise ContractError(source, column, "required column is missing")
@@ -72,6 +67,17 @@ def check_turbines(turbines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def parse_timestamps(values: pd.Series) -> pd.Series:
+    """UTC timestamps; naive values are taken as UTC, unparsable ones become NaT."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = pd.Series(values)
+        if parsed.dt.tz is None:
+            return parsed.dt.tz_localize("UTC")
+        return parsed.dt.tz_convert("UTC")
+    return pd.to_datetime(values.astype("string"), utc=True, errors="coerce",
+                          format="ISO8601")
+
+
 def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
               ranges: dict) -> tuple[pd.DataFrame, pd.Series]:
     """Parse and type the rows; name the first rule each bad row breaks.
@@ -92,9 +98,7 @@ def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
     def mark(mask, name) -> None:
         rule[(rule == "") & np.asarray(mask)] = name
 
-    raw_ts = typed["timestamp"]
-    typed["timestamp"] = pd.to_datetime(raw_ts, utc=True, errors="coerce",
-                                        format="mixed")
+    typed["timestamp"] = parse_timestamps(typed["timestamp"])
     mark(typed["timestamp"].isna(), "unparsable_timestamp")
     typed["turbine_id"] = typed["turbine_id"].astype(str)
     mark(~typed["turbine_id"].isin(turbines["turbine_id"]), "unknown_turbine")
@@ -110,6 +114,8 @@ def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
             continue
         top = high * rated if column == "power_kw" else high
         mark((typed[column] < low) | (typed[column] > top), f"out_of_range_{column}")
-    mark(typed.duplicated(["timestamp", "turbine_id"]) & (rule == ""),
-         "duplicate_timestamp_turbine")
+    good = rule == ""
+    dup = pd.Series(False, index=typed.index)
+    dup[good] = typed.loc[good].duplicated(["timestamp", "turbine_id"])
+    mark(dup, "duplicate_timestamp_turbine")
     return typed, rule

@@ -90,8 +90,26 @@ def _neighbours(values: np.ndarray, turbine: np.ndarray, times: np.ndarray,
     return out
 
 
+def _per_turbine(meta: dict, turbine: np.ndarray, key: str, fill: float
+                 ) -> np.ndarray:
+    """Map each row's turbine to one of its constants (``fill`` if unknown)."""
+    table = {tid: values[key] for tid, values in meta.items()}
+    return pd.Series(turbine).map(table).fillna(fill).to_numpy()
+
+
 def _wrap_deg(delta: np.ndarray) -> np.ndarray:
     return (delta + 180.0) % 360.0 - 180.0
+
+
+def make_lookup(turbines: pd.DataFrame, sectors: int, curve: dict | None = None
+                ) -> dict:
+    """Per-turbine constants the features need, as plain (picklable) types."""
+    meta = {
+        str(row.turbine_id): {"code": i, "rated_power_kw": float(row.rated_power_kw),
+                              "hub_height_m": float(row.hub_height_m)}
+        for i, row in enumerate(turbines.sort_values("turbine_id").itertuples())
+    }
+    return {"turbines": meta, "sectors": int(sectors), "curve": curve}
 
 
 def build_features(df: pd.DataFrame, lookup: dict) -> pd.DataFrame:
@@ -99,8 +117,8 @@ def build_features(df: pd.DataFrame, lookup: dict) -> pd.DataFrame:
 
     Args:
         df: Rows with ``INPUT_COLUMNS``, any order.
-        lookup: ``{"turbines": {id: {rated_power_kw, hub_height_m, code}},
-            "curve": binned curve, "sectors": int}``.
+        lookup: From ``make_lookup``; with a curve, adds ``baseline_kw_norm``
+            (the row's own binned-curve power / rated power).
 
     Returns:
         Feature frame indexed like ``df`` (same row order).
@@ -111,12 +129,11 @@ def build_features(df: pd.DataFrame, lookup: dict) -> pd.DataFrame:
     d = d.sort_values(["turbine_id", "timestamp"], kind="stable")
     meta = lookup["turbines"]
     tid = d["turbine_id"].to_numpy()
-    times = d["timestamp"].to_numpy()
+    times = d["timestamp"].dt.tz_convert(None).to_numpy()  # datetime64, not objects
     ws = d["wind_speed"].to_numpy(float)
     wdir = d["wind_direction"].to_numpy(float)
-    hub = np.array([meta.get(t, {}).get("hub_height_m", 90.0) for t in tid])
-    rated = np.array([meta.get(t, {}).get("rated_power_kw", np.nan) for t in tid])
-    code = np.array([meta.get(t, {}).get("code", -1) for t in tid])
+    hub, rated, code = (_per_turbine(meta, tid, key, fill) for key, fill in (
+        ("hub_height_m", 90.0), ("rated_power_kw", np.nan), ("code", -1)))
     rho = air_density(d["ambient_temperature"].to_numpy(float), hub)
     ws_n = normalised_wind(ws, rho)
     f = pd.DataFrame(index=d.index)
@@ -134,9 +151,9 @@ def build_features(df: pd.DataFrame, lookup: dict) -> pd.DataFrame:
     f["sector_turbine"] = np.where(code >= 0, code * sectors + sector, -1)
     f = _add_neighbour_features(f, ws_n, wdir, tid, times)
     f = _add_farm_features(f, ws_n, rad, times)
-    base = curve_power(lookup["curve"], tid, ws_n)
-    f["baseline_kw_norm"] = base / rated
     f["rated_power_kw"] = rated
+    if lookup.get("curve") is not None:
+        f["baseline_kw_norm"] = curve_power(lookup["curve"], tid, ws_n) / rated
     f = f.sort_index()
     f.index = df.index
     return f
@@ -167,7 +184,8 @@ def _add_farm_features(f, ws_n, rad, times) -> pd.DataFrame:
     f["farm_ws_std"] = grouped["ws"].transform("std").to_numpy()
     with np.errstate(all="ignore"):
         f["ws_farm_ratio"] = ws_n / farm_ws
-    farm_dir = np.arctan2(grouped["s"].transform("mean"), grouped["c"].transform("mean"))
+    farm_dir = np.arctan2(grouped["s"].transform("mean").to_numpy(),
+                          grouped["c"].transform("mean").to_numpy())
     f["farm_dir_sin"], f["farm_dir_cos"] = np.sin(farm_dir), np.cos(farm_dir)
     return f
 

@@ -12,5 +12,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         what ``kedro run`` does with no ``--pipeline``: process the data and train.
     """
     pipelines = find_pipelines(raise_errors=True)
-    pipelines["__default__"] = pipelines["data_processing"] + pipelines["training"]
+    # Kedro 1.7 loads only the requested pipelines (``--pipeline training``), so
+    # ``__default__`` is built only when both of its parts were loaded.
+    if {"data_processing", "training"} <= pipelines.keys():
+        pipelines["__default__"] = pipelines["data_processing"] + pipelines["training"]
     return pipelines

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import mlflow
 import psycopg2
 import pytest
+from kedro.framework.project import configure_project
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.deployments import run_deployment
@@ -48,6 +49,7 @@ def stack() -> None:
 
 
 def _node_names(*pipelines: str) -> set[str]:
+    configure_project("windpower")
     registry = register_pipelines()
     return {node.name for name in pipelines for node in registry[name].nodes}
 

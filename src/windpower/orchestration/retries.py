@@ -74,12 +74,11 @@ def is_transient_error(exc: BaseException | None) -> bool:
 
 
 def retry_on_connection_error(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry only when the failure is a lost connection."""
-    try:
-        state.result()
-    except Exception as exc:  # the failed state re-raises the task's exception
-        return is_transient_error(exc)
-    return False
+    """Prefect ``retry_condition_fn``: retry only on a lost connection."""
+    # raise_on_failure=False hands back the exception instead of re-raising it, so
+    # the failure's traceback does not grow a frame from this function.
+    error = state.result(raise_on_failure=False)
+    return isinstance(error, BaseException) and is_transient_error(error)
 
 
 def limit_mlflow_http_retries() -> None:

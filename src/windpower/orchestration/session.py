@@ -11,6 +11,7 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from windpower.orchestration.logs import forward_logs_to_prefect
+from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.runner import PrefectTaskRunner
 
 
@@ -48,6 +49,7 @@ def run_kedro_pipelines(
         The session id (MLflow runs are tagged with it) and the loaded outputs.
     """
     root = project_path or project_root()
+    limit_mlflow_http_retries()
     bootstrap_project(root)
     with forward_logs_to_prefect():
         with KedroSession.create(

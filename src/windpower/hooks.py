@@ -1,0 +1,84 @@
+"""One MLflow run around every Kedro run that trains a model."""
+
+import logging
+from typing import Any
+
+import mlflow
+from kedro.framework.hooks import hook_impl
+from kedro.io import CatalogProtocol
+from kedro.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+EXPERIMENT = "windpower-training"
+TRAINING_TAG = "training"
+MAX_PARAM_LENGTH = 500
+
+
+def _session_id(run_params: dict[str, Any]) -> str:
+    """The Kedro session id (Kedro 1.x passes it as ``run_id``)."""
+    return str(run_params.get("session_id") or run_params.get("run_id"))
+
+
+class MlflowRunHook:
+    """Open an MLflow run before a training pipeline, close it after.
+
+    The run is tagged ``kedro_session_id``; all ``params:`` of the run are logged
+    as flat parameters. Pipelines without a node tagged ``training`` (data
+    processing alone, inference) get no run. ``MLFLOW_TRACKING_URI`` and
+    ``MLFLOW_RUN_ID`` (resume a run) are honoured by MLflow itself.
+    """
+
+    def __init__(self) -> None:
+        self._owns_run = False
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline,
+                            catalog: CatalogProtocol) -> None:
+        self._owns_run = False
+        if not any(TRAINING_TAG in node.tags for node in pipeline.nodes):
+            return
+        if mlflow.active_run() is None:
+            mlflow.set_experiment(EXPERIMENT)
+            mlflow.start_run()
+            self._owns_run = True
+        mlflow.set_tag("kedro_session_id", _session_id(run_params))
+        mlflow.set_tag("kedro_pipelines", ",".join(
+            run_params.get("pipeline_names") or ["__default__"]))
+        mlflow.log_params(self._params(catalog))
+        logger.info("MLflow run %s", mlflow.active_run().info.run_id)
+
+    @staticmethod
+    def _params(catalog: CatalogProtocol) -> dict[str, str]:
+        params = {}
+        for name in catalog.filter(name_regex=r"^params:[^.]+$"):
+            value = catalog.load(name)
+            key = name.removeprefix("params:")
+            if isinstance(value, dict):
+                for sub, item in _flatten(value, f"{key}.").items():
+                    params[sub] = str(item)[:MAX_PARAM_LENGTH]
+        return params
+
+    @hook_impl
+    def after_pipeline_run(self, run_params: dict[str, Any], run_result: dict,
+                           pipeline: Pipeline, catalog: CatalogProtocol) -> None:
+        if self._owns_run:
+            mlflow.end_run("FINISHED")
+            self._owns_run = False
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, run_params: dict[str, Any],
+                          pipeline: Pipeline, catalog: CatalogProtocol) -> None:
+        if self._owns_run:
+            mlflow.set_tag("error", str(error)[:MAX_PARAM_LENGTH])
+            mlflow.end_run("FAILED")
+            self._owns_run = False
+
+
+def _flatten(data: dict, prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out

@@ -1,0 +1,169 @@
+"""The ``run`` / ``serve`` command line shared by the flow entrypoints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from prefect import Flow
+
+from windpower.orchestration.crashes import ensure_crash_detection
+from windpower.orchestration.deployments import (
+    ServeConfig,
+    register_pool_deployment,
+    start_first_run,
+)
+from windpower.orchestration.fallbacks import (
+    reachable_prefect_api,
+    use_reachable_mlflow,
+)
+from windpower.orchestration.guard import ensure_concurrency_limit
+from windpower.orchestration.retries import limit_mlflow_http_retries
+from windpower.orchestration.session import project_root
+
+logger = logging.getLogger(__name__)
+
+ENV_HELP = """\
+environment (serve), PREFIX is {prefix}:
+  {prefix}_SCHEDULE_CRON              cron schedule; wins over the interval
+  {prefix}_SCHEDULE_INTERVAL_MINUTES  interval schedule, anchored on the hour
+                                      (default {interval}; 0: no schedule)
+  {prefix}_SCHEDULE_TIMEZONE          timezone of the schedule (default UTC)
+  {prefix}_PARAMETERS                 default flow parameters, JSON (default {{}})
+  {prefix}_TAGS                       comma-separated deployment tags
+  {prefix}_DESCRIPTION                deployment description
+  {prefix}_RUN_ON_START               start a run at once if the flow never ran
+                                      (default {run_on_start})
+  {prefix}_AFTER_FLOW                 also run after each completed run of this
+                                      flow (default {after_flow!r}; empty: off)
+  WORK_POOL_NAME                      process work pool (default default-worker-pool)
+environment (both):
+  PREFECT_API_URL      Prefect API; `run` falls back to a temporary local server
+  MLFLOW_TRACKING_URI  MLflow; `run` falls back to sqlite under MLFLOW_FALLBACK_DIR
+  MLFLOW_FALLBACK_DIR  local MLflow store for `run` (default <project>/data/mlflow)
+  MLFLOW_UI_URL        MLflow UI link in artifacts (default http://localhost:5001)
+  KEDRO_ENV            Kedro configuration environment
+"""
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in {"1", "true", "yes", "on"}
+
+
+def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
+    """Read ``<prefix>_*`` variables over ``defaults`` (see ``ENV_HELP``)."""
+    env = os.environ
+    interval = env.get(f"{prefix}_SCHEDULE_INTERVAL_MINUTES")
+    tags = env.get(f"{prefix}_TAGS")
+    after = env.get(f"{prefix}_AFTER_FLOW")
+    return ServeConfig(
+        name=defaults.name,
+        pool_deployment=defaults.pool_deployment,
+        queue=defaults.queue,
+        pool=env.get("WORK_POOL_NAME") or defaults.pool,
+        interval_minutes=float(interval) if interval else defaults.interval_minutes,
+        cron=env.get(f"{prefix}_SCHEDULE_CRON") or defaults.cron,
+        timezone=env.get(f"{prefix}_SCHEDULE_TIMEZONE") or defaults.timezone,
+        parameters=json.loads(env.get(f"{prefix}_PARAMETERS") or "{}")
+        or defaults.parameters,
+        tags=[t.strip() for t in tags.split(",") if t.strip()]
+        if tags
+        else defaults.tags,
+        description=env.get(f"{prefix}_DESCRIPTION") or defaults.description,
+        run_on_start=_env_flag(f"{prefix}_RUN_ON_START", defaults.run_on_start),
+        after_flow=defaults.after_flow if after is None else (after or None),
+    )
+
+
+def run_once(flow: Flow[..., Any], parameters: dict[str, Any]) -> Any:
+    """Run ``flow`` now in this process; no Prefect or MLflow server needed."""
+    limit_mlflow_http_retries()
+    fallback_dir = Path(
+        os.environ.get("MLFLOW_FALLBACK_DIR") or project_root() / "data" / "mlflow"
+    )
+    use_reachable_mlflow(fallback_dir)
+    with reachable_prefect_api():
+        state = flow(**parameters, return_state=True)
+    logger.info("%s finished: %s %s", flow.name, state.type.value, state.message or "")
+    return state
+
+
+def serve(
+    flow: Flow[..., Any], config: ServeConfig, entrypoint: str, limit_name: str
+) -> None:
+    """Register the pool deployment, then serve ``flow`` (blocks until stopped)."""
+    limit_mlflow_http_retries()
+    ensure_concurrency_limit(limit_name)
+    ensure_crash_detection()
+    register_pool_deployment(flow, config, entrypoint, project_root())
+    options: dict[str, Any] = {
+        "name": config.name,
+        "schedules": config.schedules(),
+        "triggers": config.triggers(),
+        "parameters": config.parameters,
+        "tags": config.tags,
+        "description": config.description,
+    }
+    if config.run_on_start:
+        # Register first so the run can be created before serve() blocks.
+        flow.to_deployment(**options).apply()
+        start_first_run(flow.name, config.name)
+    flow.serve(**options, pause_on_shutdown=False, webserver=True)
+
+
+def main(  # noqa: PLR0913
+    flow: Flow[..., Any],
+    config: ServeConfig,
+    *,
+    prefix: str,
+    entrypoint: str,
+    limit_name: str,
+    argv: Sequence[str] | None = None,
+    description: str = "",
+) -> int:
+    """Parse ``run`` / ``serve`` and do it; returns the process exit code."""
+    parser = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=ENV_HELP.format(
+            prefix=prefix,
+            interval=config.interval_minutes,
+            run_on_start=config.run_on_start,
+            after_flow=config.after_flow or "",
+        ),
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser(
+        "run",
+        help="run the flow once, now, in this process (no Prefect server needed)",
+        description="Run the flow once, now. If PREFECT_API_URL or "
+        "MLFLOW_TRACKING_URI is unreachable, warn and use a temporary local Prefect "
+        "server / a local sqlite MLflow store instead.",
+    )
+    run_cmd.add_argument(
+        "--params", default="{}", help="flow parameters as JSON, e.g. "
+        '\'{"kedro_env": "local"}\''
+    )
+    commands.add_parser(
+        "serve",
+        help=f"long-running: register {flow.name}/{config.pool_deployment} on the "
+        f"work pool and serve {flow.name}/{config.name} on its schedule",
+        description="Register the work-pool deployment (run by the worker), then "
+        "serve the flow with its schedule until stopped; health on the runner "
+        "webserver (PREFECT_RUNNER_SERVER_PORT, default 8080, /health).",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    if args.command == "run":
+        state = run_once(flow, json.loads(args.params))
+        return 0 if state.is_completed() else 1
+    served = serve_config_from_env(prefix, config)
+    serve(flow, served, entrypoint, limit_name)
+    return 0
+

@@ -1,0 +1,84 @@
+"""What a run tells its user: Prefect artifacts built from the Kedro summaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Artifact keys: one history per key in the Prefect UI's Artifacts page.
+TRAINING_REPORT_KEY = "training-report"
+TRAINING_METRICS_KEY = "training-metrics"
+INFERENCE_REPORT_KEY = "inference-report"
+METRIC_NAMES = ("mae", "rmse", "mae_pct_rated", "r2")
+
+
+def mlflow_run_url(ui_url: str, experiment_id: str, run_id: str) -> str:
+    """Link to an MLflow run in the MLflow UI at ``ui_url``."""
+    return f"{ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    return str(value)
+
+
+def metrics_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows ``metric, baseline, model`` from a ``training_summary``."""
+    model = summary.get("model", {})
+    baseline = summary.get("baseline", {})
+    names = [n for n in METRIC_NAMES if n in model or n in baseline]
+    names += sorted((set(model) | set(baseline)) - set(names))
+    return [
+        {"metric": name, "baseline": baseline.get(name), "model": model.get(name)}
+        for name in names
+    ]
+
+
+def training_markdown(summary: dict[str, Any], run_url: str | None) -> str:
+    """The training report: metrics, champion decision, link to the MLflow run."""
+    rows = "\n".join(
+        f"| {row['metric']} | {_number(row['baseline'])} | {_number(row['model'])} |"
+        for row in metrics_table(summary)
+    )
+    alias = summary.get("alias")
+    decision = "promoted to **champion**" if alias == "champion" else (
+        f"not promoted (alias: `{alias}`)"
+    )
+    link = f"[MLflow run {summary.get('mlflow_run_id')}]({run_url})" if run_url else (
+        f"MLflow run `{summary.get('mlflow_run_id')}` (UI link unavailable)"
+    )
+    return (
+        "# Training report\n\n"
+        "| metric | baseline | model |\n|---|---|---|\n"
+        f"{rows}\n\n"
+        f"**Champion decision:** model `{summary.get('model_name')}` version "
+        f"{summary.get('model_version')} {decision}. "
+        f"{summary.get('decision_reason', '')}\n\n"
+        f"- skill vs baseline (MAE): {_number(summary.get('skill_mae'))}\n"
+        f"- candidate MAE: {_number(summary.get('candidate_mae'))}, "
+        f"champion MAE: {_number(summary.get('champion_mae'))}\n"
+        f"- holdout rows: {summary.get('holdout_rows')}, "
+        f"rows rejected: {summary.get('rows_rejected')}\n"
+        f"- {link}\n"
+    )
+
+
+def inference_markdown(summary: dict[str, Any]) -> str:
+    """The inference report: rows scored, model version, forecast summary."""
+    per_turbine = summary.get("mean_predicted_power_kw", {})
+    rows = "\n".join(
+        f"| {turbine} | {_number(power)} |" for turbine, power in per_turbine.items()
+    )
+    return (
+        "# Inference report\n\n"
+        f"- rows scored: **{summary.get('rows_scored')}**, "
+        f"rows rejected: {summary.get('rows_rejected')}\n"
+        f"- model version: **{summary.get('model_version')}** "
+        f"(MLflow run `{summary.get('mlflow_run_id')}`)\n"
+        f"- forecast window: {summary.get('forecast_start')} to "
+        f"{summary.get('forecast_end')}\n"
+        f"- total predicted energy: "
+        f"{_number(summary.get('total_predicted_energy_mwh'))} MWh\n\n"
+        "| turbine | mean predicted power (kW) |\n|---|---|\n"
+        f"{rows}\n"
+    )

@@ -1,0 +1,67 @@
+"""Prefect tasks shared by the flows: MLflow look-ups and run reports."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from windpower.orchestration.reports import (
+    INFERENCE_REPORT_KEY,
+    TRAINING_METRICS_KEY,
+    TRAINING_REPORT_KEY,
+    inference_markdown,
+    metrics_table,
+    mlflow_run_url,
+    training_markdown,
+)
+from windpower.orchestration.retries import (
+    RETRIES,
+    RETRY_DELAYS,
+    retry_on_connection_error,
+)
+
+# The MLflow UI as the user's browser reaches it (not the service name).
+DEFAULT_MLFLOW_UI_URL = "http://localhost:5001"
+
+
+@task(
+    task_run_name="link_mlflow_run",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=retry_on_connection_error,
+)
+def link_mlflow_run(run_id: str) -> str:
+    """Build the MLflow UI link of ``run_id`` (asks MLflow for its experiment)."""
+    from mlflow.tracking import MlflowClient  # noqa: PLC0415 (slow import)
+
+    experiment_id = MlflowClient().get_run(run_id).info.experiment_id
+    ui_url = os.environ.get("MLFLOW_UI_URL") or DEFAULT_MLFLOW_UI_URL
+    return mlflow_run_url(ui_url, experiment_id, run_id)
+
+
+@task(task_run_name="publish_training_report")
+def publish_training_report(summary: dict[str, Any], run_url: str | None) -> None:
+    """Publish the metrics table, champion decision and MLflow link as artifacts."""
+    create_markdown_artifact(
+        markdown=training_markdown(summary, run_url),
+        key=TRAINING_REPORT_KEY,
+        description="Baseline vs model, champion decision, MLflow run",
+    )
+    create_table_artifact(
+        table=metrics_table(summary),
+        key=TRAINING_METRICS_KEY,
+        description="Holdout metrics: baseline vs model",
+    )
+
+
+@task(task_run_name="publish_inference_report")
+def publish_inference_report(summary: dict[str, Any]) -> None:
+    """Publish rows scored, model version and forecast summary as an artifact."""
+    create_markdown_artifact(
+        markdown=inference_markdown(summary),
+        key=INFERENCE_REPORT_KEY,
+        description="Rows scored, model version, forecast summary",
+    )

@@ -1,0 +1,120 @@
+"""Nodes of the data_processing pipeline: validate, flag operation, features, split."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from windpower.contract import check_file, check_turbines, row_rules
+from windpower.forecast_model import build_features, make_lookup
+
+logger = logging.getLogger(__name__)
+
+
+def validate_turbines(turbines_raw: pd.DataFrame) -> pd.DataFrame:
+    """Check the turbine table against the contract.
+
+    Args:
+        turbines_raw: Turbine metadata as loaded.
+
+    Returns:
+        Typed turbine table (any bad row raises ``ContractError``).
+    """
+    return check_turbines(turbines_raw)
+
+
+def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
+                  kind: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Split rows into valid and rejected (with ``rejection_rule``), and count.
+
+    Args:
+        raw: Contract rows as loaded (``scada`` or ``forecast`` kind).
+        turbines: Validated turbine table.
+        params: ``ranges`` of the validation parameters.
+        kind: ``scada`` or ``forecast``.
+
+    Returns:
+        Valid typed rows, rejected raw rows with their rule, and a report dict.
+    """
+    check_file(raw, kind)
+    typed, rule = row_rules(raw, kind, turbines, params["ranges"])
+    bad = rule != ""
+    rejected = raw.loc[bad].astype("string").assign(rejection_rule=rule[bad])
+    valid = typed.loc[~bad].sort_values(["turbine_id", "timestamp"])
+    counts = rule[bad].value_counts().to_dict()
+    report = {"rows_total": len(raw), "rows_valid": int((~bad).sum()),
+              "rows_rejected": int(bad.sum()),
+              "rejected": {str(k): int(v) for k, v in counts.items()}}
+    logger.info("%s: %d rows, %d rejected %s", kind, len(raw), bad.sum(), counts)
+    return valid.reset_index(drop=True), rejected.reset_index(drop=True), report
+
+
+def validate_readings(scada_raw: pd.DataFrame, turbines: pd.DataFrame,
+                      params: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Validate SCADA history rows (see ``validate_rows``)."""
+    return validate_rows(scada_raw, turbines, params, "scada")
+
+
+def flag_operation(readings: pd.DataFrame, turbines: pd.DataFrame,
+                   params: dict) -> pd.DataFrame:
+    """Add ``operating_state``: normal, stoppage, curtailment or underperformance.
+
+    Args:
+        readings: Valid SCADA rows.
+        turbines: Validated turbine table.
+        params: Thresholds (``flags``) of the data_processing parameters.
+
+    Returns:
+        A copy of the readings with ``operating_state``.
+    """
+    p = params["flags"]
+    rated = readings["turbine_id"].map(turbines.set_index("turbine_id")[
+        "rated_power_kw"]).to_numpy()
+    ws, power = readings["wind_speed"].to_numpy(), readings["power_kw"].to_numpy()
+    pitch = (readings["pitch_angle"].to_numpy() if "pitch_angle" in readings
+             else np.zeros(len(readings)))
+    bins = np.floor(ws / p["curve_bin_width"])
+    expected = readings.assign(_b=bins).groupby(["turbine_id", "_b"])[
+        "power_kw"].transform("median").to_numpy()
+    stoppage = ((ws >= p["stoppage_min_wind"]) & (power <= p["stoppage_max_power"]
+                * rated)) | (pitch >= p["stoppage_min_pitch"])
+    curtail = (pitch >= p["curtailment_min_pitch"]) & (ws < p["curtailment_max_wind"])
+    under = (power < p["underperformance_ratio"] * expected) & (
+        expected > p["underperformance_min_expected"] * rated)
+    state = np.select([stoppage, curtail, under],
+                      ["stoppage", "curtailment", "underperformance"], "normal")
+    logger.info("operating states: %s", pd.Series(state).value_counts().to_dict())
+    return readings.assign(operating_state=state)
+
+
+def build_model_input(readings: pd.DataFrame, turbines: pd.DataFrame,
+                      params: dict) -> pd.DataFrame:
+    """Join the forecast features (shared with the served model) to the readings.
+
+    Args:
+        readings: Flagged SCADA rows.
+        turbines: Validated turbine table.
+        params: ``features`` parameters (``sectors``).
+
+    Returns:
+        Readings plus feature columns (power-curve features are added in training).
+    """
+    lookup = make_lookup(turbines, params["features"]["sectors"])
+    features = build_features(readings, lookup)
+    extra = features.drop(columns=["wind_speed"])
+    return pd.concat([readings, extra], axis=1)
+
+
+def split_by_time(model_input: pd.DataFrame, params: dict
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out the last ``holdout_days`` of history (never a random split).
+
+    Returns:
+        Train rows (before the cut) and holdout rows (from the cut on).
+    """
+    cut = model_input["timestamp"].max() - pd.Timedelta(days=params["holdout_days"])
+    test = model_input["timestamp"] > cut
+    logger.info("time split at %s: %d train, %d holdout rows", cut,
+                (~test).sum(), test.sum())
+    return (model_input.loc[~test].reset_index(drop=True),
+            model_input.loc[test].reset_index(drop=True))

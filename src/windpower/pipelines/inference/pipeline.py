@@ -1,0 +1,28 @@
+"""inference: champion model, validated forecast input, predictions to Postgres."""
+
+from kedro.pipeline import Node, Pipeline
+
+from windpower.pipelines.data_processing.nodes import validate_turbines
+from windpower.pipelines.inference.nodes import (
+    predict_power,
+    summarise_inference,
+    validate_forecast,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Create the inference pipeline."""
+    return Pipeline([
+        Node(func=validate_turbines, inputs="turbines_raw",
+             outputs="inference_turbines", name="validate_inference_turbines_node"),
+        Node(func=validate_forecast,
+             inputs=["forecast_raw", "inference_turbines", "params:data_processing"],
+             outputs=["forecast_input", "rejected_forecast", "forecast_quality_report"],
+             name="validate_forecast_node"),
+        Node(func=predict_power, inputs=["champion_model", "forecast_input"],
+             outputs=["power_predictions", "scored_forecast"],
+             name="predict_power_node"),
+        Node(func=summarise_inference,
+             inputs=["scored_forecast", "forecast_quality_report"],
+             outputs="inference_summary", name="summarise_inference_node"),
+    ], tags="inference")

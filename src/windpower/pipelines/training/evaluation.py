@@ -1,0 +1,110 @@
+"""Nodes of the training pipeline: holdout evaluation, champion decision, summary."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from windpower.forecast_model import INPUT_COLUMNS, curve_power, predict_power
+from windpower.pipelines.training.nodes import normal_rows
+
+logger = logging.getLogger(__name__)
+
+
+def model_input(table: pd.DataFrame) -> pd.DataFrame:
+    """Contract columns as the served model takes them (naive UTC timestamps)."""
+    frame = table[INPUT_COLUMNS].copy()
+    frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
+
+
+def error_metrics(actual: np.ndarray, predicted: np.ndarray, rated: np.ndarray
+                  ) -> dict[str, float]:
+    """MAE, RMSE, MAE as % of rated power and R² of a prediction."""
+    err = predicted - actual
+    ss_tot = float(np.sum((actual - actual.mean()) ** 2))
+    return {"mae": float(np.mean(np.abs(err))),
+            "rmse": float(np.sqrt(np.mean(err**2))),
+            "mae_pct_rated": float(100 * np.mean(np.abs(err) / rated)),
+            "r2": float(1 - np.sum(err**2) / ss_tot) if ss_tot else 0.0}
+
+
+def evaluate_models(bundle: dict, curve: dict, holdout: pd.DataFrame,
+                    quality: dict) -> tuple[dict, pd.DataFrame]:
+    """Score model and baseline on the same holdout rows (normal operation).
+
+    The model scores the whole holdout batch, as in production, and is judged
+    on normal-operation rows only.
+
+    Args:
+        bundle: Trained model bundle.
+        curve: Baseline binned power curve.
+        holdout: Holdout rows with features.
+        quality: Data-quality report of the SCADA validation.
+
+    Returns:
+        Metrics dict and per-row holdout predictions (for the plots).
+    """
+    predicted = pd.Series(predict_power(bundle, holdout), index=holdout.index)
+    rows = normal_rows(holdout)
+    base = curve_power(curve, rows["turbine_id"].to_numpy(), rows["ws_norm"].to_numpy())
+    scored = pd.DataFrame({
+        "turbine_id": rows["turbine_id"], "ws_norm": rows["ws_norm"],
+        "rated_power_kw": rows["rated_power_kw"], "actual_kw": rows["power_kw"],
+        "model_kw": predicted.loc[rows.index], "baseline_kw": base})
+    args = (scored["actual_kw"].to_numpy(), scored["rated_power_kw"].to_numpy())
+    model = error_metrics(args[0], scored["model_kw"].to_numpy(), args[1])
+    baseline = error_metrics(args[0], scored["baseline_kw"].to_numpy(), args[1])
+    metrics = {f"model_{k}": v for k, v in model.items()}
+    metrics |= {f"baseline_{k}": v for k, v in baseline.items()}
+    metrics["skill_mae"] = 1 - model["mae"] / baseline["mae"]
+    metrics["skill_rmse"] = 1 - model["rmse"] / baseline["rmse"]
+    metrics["holdout_rows"] = len(scored)
+    metrics |= {k: v for k, v in quality.items() if k != "rejected"}
+    metrics |= {f"rejected_{k}": v for k, v in quality.get("rejected", {}).items()}
+    logger.info("model MAE %.1f kW vs baseline %.1f kW (skill %.3f)",
+                model["mae"], baseline["mae"], metrics["skill_mae"])
+    return metrics, scored.reset_index(drop=True)
+
+
+def score_champion(champion: dict | None, holdout: pd.DataFrame) -> dict:
+    """MAE of the current champion on the current holdout (NaN when none).
+
+    Args:
+        champion: ``{"model", "version", "run_id"}`` or None.
+        holdout: Holdout rows.
+
+    Returns:
+        ``{"champion_mae": float, "champion_version": int}`` (NaN / -1 if none).
+    """
+    if champion is None:
+        return {"champion_mae": float("nan"), "champion_version": -1}
+    predicted = champion["model"].predict(model_input(holdout))
+    values = np.asarray(predicted).reshape(len(holdout), -1)[:, 0]
+    rows = normal_rows(holdout)
+    err = values[holdout.index.get_indexer(rows.index)] - rows["power_kw"].to_numpy()
+    return {"champion_mae": float(np.mean(np.abs(err))),
+            "champion_version": int(champion["version"])}
+
+
+def decide_alias(metrics: dict, champion: dict, params: dict) -> dict:
+    """Champion only if the candidate beats the baseline and the current champion.
+
+    Returns:
+        ``{"alias", "candidate_mae", "champion_mae", "baseline_mae", "reason"}``.
+    """
+    candidate, current = metrics["model_mae"], champion["champion_mae"]
+    margin = params["champion"]["min_improvement_kw"]
+    if metrics["model_mae"] >= metrics["baseline_mae"]:
+        alias, reason = "challenger", "does not beat the binned power curve"
+    elif np.isnan(current):
+        alias, reason = "champion", "no champion registered yet"
+    elif candidate < current - margin:
+        alias, reason = "champion", "beats the current champion on this holdout"
+    else:
+        alias, reason = "challenger", "does not beat the current champion"
+    logger.info("candidate MAE %.2f vs champion %.2f: %s (%s)", candidate, current,
+                alias, reason)
+    return {"alias": alias, "reason": reason, "candidate_mae": candidate,
+            "champion_mae": current, "baseline_mae": metrics["baseline_mae"],
+            "previous_champion_version": champion["champion_version"]}

@@ -1,0 +1,91 @@
+"""Shared fixtures: small generated data, project parameters, a temporary MLflow."""
+
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+import yaml
+
+from windpower.contract import check_turbines
+from windpower.synthetic import generate_dataset
+
+PROJECT = Path(__file__).resolve().parents[1]
+END = pd.Timestamp("2026-03-01T00:00:00Z")
+
+
+def load_params(pipeline: str) -> dict:
+    """The project's parameters for one pipeline (conf/base)."""
+    path = PROJECT / "conf" / "base" / f"parameters_{pipeline}.yml"
+    return yaml.safe_load(path.read_text())[pipeline]
+
+
+@pytest.fixture(scope="session")
+def small_data() -> dict[str, pd.DataFrame]:
+    """60 days of 3 dirty turbines plus 12 h of forecast input (read-only!)."""
+    return generate_dataset(seed=7, end=END, days=60, n_turbines=3, forecast_hours=12)
+
+
+@pytest.fixture
+def turbines(small_data) -> pd.DataFrame:
+    return check_turbines(small_data["turbines"])
+
+
+@pytest.fixture
+def dp_params() -> dict:
+    return load_params("data_processing")
+
+
+@pytest.fixture
+def training_params() -> dict:
+    """Training parameters made fast for tests (same structure as conf/base)."""
+    params = load_params("training")
+    params["estimator"] |= {"max_iter": 40, "early_stopping": False}
+    params["ablation"] |= {"max_rows": 5000}
+    params["ablation"]["estimator"] |= {"max_iter": 10}
+    return params
+
+
+@pytest.fixture
+def mlflow_store(tmp_path, monkeypatch) -> str:
+    """A temporary sqlite MLflow store (artifacts under tmp_path)."""
+    monkeypatch.chdir(tmp_path)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    # A URI set in code (mlflow.set_tracking_uri, e.g. by a fallback) wins over the
+    # environment: clear it so this store is the one used.
+    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
+    # set_experiment() caches the experiment id (module global and env var).
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    yield uri
+    while mlflow.active_run():
+        mlflow.end_run()
+
+
+@pytest.fixture
+def model_tables(small_data, dp_params) -> dict:
+    """data_processing outputs on the small data (10-day holdout)."""
+    from windpower.pipelines.data_processing import nodes  # noqa: PLC0415
+
+    params = dict(dp_params, holdout_days=10)
+    turbines = nodes.validate_turbines(small_data["turbines"])
+    valid, _, report = nodes.validate_readings(small_data["scada"], turbines, params)
+    flagged = nodes.flag_operation(valid, turbines, params)
+    table = nodes.build_model_input(flagged, turbines, params)
+    train, holdout = nodes.split_by_time(table, params)
+    return {"turbines": turbines, "train_table": train, "holdout_table": holdout,
+            "data_quality_report": report}
+
+
+@pytest.fixture
+def trained_bundle(model_tables, training_params, dp_params) -> dict:
+    """A small model trained on the small data."""
+    from windpower.pipelines.training.nodes import (  # noqa: PLC0415
+        fit_baseline,
+        train_model,
+    )
+
+    curve = fit_baseline(model_tables["train_table"], training_params)
+    return train_model(model_tables["train_table"], curve, model_tables["turbines"],
+                       training_params, dp_params["features"])

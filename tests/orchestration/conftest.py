@@ -1,0 +1,44 @@
+"""Orchestration tests: one temporary Prefect server for the whole session and a
+toy Kedro project with windpower's pipeline names and summary outputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kedro.framework.project import configure_project
+from prefect.testing.utilities import prefect_test_harness
+
+import windpower.orchestration.session as kedro_session
+
+TOY_PROJECT = Path(__file__).parent / "toy_project"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect server (sqlite) for every flow test."""
+    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def toy_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the flows at the toy Kedro project; restore windpower afterwards."""
+    monkeypatch.setattr(kedro_session, "project_root", lambda: TOY_PROJECT)
+    yield TOY_PROJECT
+    configure_project("windpower")
+
+
+@pytest.fixture
+def mlflow_run_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A finished run in a temporary sqlite MLflow store (the tracking URI)."""
+    import mlflow  # noqa: PLC0415 (slow import, only some tests need it)
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("_MLFLOW_SERVER_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("MLFLOW_UI_URL", "http://mlflow.test")
+    with mlflow.start_run() as run:
+        return run.info.run_id

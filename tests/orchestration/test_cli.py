@@ -1,0 +1,86 @@
+"""The run/serve command line: configuration from the environment, fallbacks."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from training_flow import training_flow
+
+from windpower.orchestration.cli import main, serve_config_from_env
+from windpower.orchestration.deployments import ServeConfig
+from windpower.orchestration.fallbacks import (
+    reachable_prefect_api,
+    use_reachable_mlflow,
+)
+
+pytestmark = pytest.mark.unit
+
+DEFAULTS = ServeConfig(
+    name="training-flow",
+    pool_deployment="training-pool",
+    queue="training-queue",
+    interval_minutes=60,
+    tags=["windpower"],
+)
+UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing listens
+
+
+def test_serve_config_from_env_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRAINING_SCHEDULE_CRON", raising=False)
+    config = serve_config_from_env("TRAINING", DEFAULTS)
+    assert config == DEFAULTS
+    (schedule,) = config.schedules()
+    assert schedule.interval == timedelta(minutes=60)
+
+
+def test_serve_config_from_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINING_SCHEDULE_CRON", "0 3 * * *")
+    monkeypatch.setenv("TRAINING_PARAMETERS", '{"kedro_env": "local"}')
+    monkeypatch.setenv("TRAINING_TAGS", "a, b")
+    monkeypatch.setenv("TRAINING_AFTER_FLOW", "")
+    config = serve_config_from_env("TRAINING", DEFAULTS)
+    assert config.parameters == {"kedro_env": "local"}
+    assert config.tags == ["a", "b"]
+    assert config.after_flow is None
+    assert config.schedules()[0].cron == "0 3 * * *"
+
+
+def test_serve_config_triggers_after_flow() -> None:
+    config = ServeConfig(name="x", pool_deployment="p", queue="q",
+                         after_flow="training-flow")
+    (trigger,) = config.triggers()
+    assert trigger.expect == {"prefect.flow-run.Completed"}
+
+
+def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(training_flow, DEFAULTS, prefix="TRAINING", entrypoint="x.py:f",
+             limit_name="l", argv=["--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "run" in out and "serve" in out
+    assert "TRAINING_SCHEDULE_INTERVAL_MINUTES" in out
+
+
+def test_reachable_prefect_api_unreachable_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", f"{UNREACHABLE}/api")
+    with temporary_settings(updates={PREFECT_API_URL: f"{UNREACHABLE}/api"}):
+        with reachable_prefect_api() as api_url:
+            assert api_url is None
+            assert PREFECT_API_URL.value() is None
+
+
+def test_use_reachable_mlflow_unreachable_uses_sqlite(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", UNREACHABLE)
+    monkeypatch.delenv("_MLFLOW_SERVER_ARTIFACT_ROOT", raising=False)
+    uri = use_reachable_mlflow(tmp_path)
+    assert uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert os.environ["MLFLOW_TRACKING_URI"] == uri

@@ -1,0 +1,59 @@
+"""Report artifacts: tables and markdown from the Kedro summaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from windpower.orchestration.reports import (
+    inference_markdown,
+    metrics_table,
+    mlflow_run_url,
+    training_markdown,
+)
+
+pytestmark = pytest.mark.unit
+
+SUMMARY = {
+    "model": {"mae": 50.0, "rmse": 70.0},
+    "baseline": {"mae": 80.0, "rmse": 100.0},
+    "alias": "champion",
+    "decision_reason": "beats the champion",
+    "model_name": "windpower",
+    "model_version": 3,
+    "mlflow_run_id": "abc",
+}
+
+
+def test_metrics_table_baseline_vs_model() -> None:
+    assert metrics_table(SUMMARY) == [
+        {"metric": "mae", "baseline": 80.0, "model": 50.0},
+        {"metric": "rmse", "baseline": 100.0, "model": 70.0},
+    ]
+
+
+def test_training_markdown_decision_and_link() -> None:
+    url = mlflow_run_url("http://localhost:5001/", "7", "abc")
+    text = training_markdown(SUMMARY, url)
+    assert url == "http://localhost:5001/#/experiments/7/runs/abc"
+    assert "promoted to **champion**" in text
+    assert f"]({url})" in text
+    assert "| mae | 80.000 | 50.000 |" in text
+
+
+def test_training_markdown_not_promoted_without_link() -> None:
+    text = training_markdown({**SUMMARY, "alias": "challenger"}, None)
+    assert "not promoted (alias: `challenger`)" in text
+    assert "UI link unavailable" in text
+
+
+def test_inference_markdown_rows_version_forecast() -> None:
+    text = inference_markdown({
+        "rows_scored": 288, "rows_rejected": 0, "model_version": 3,
+        "mlflow_run_id": "abc", "forecast_start": "2026-01-01T00:00:00+00:00",
+        "forecast_end": "2026-01-02T23:50:00+00:00",
+        "total_predicted_energy_mwh": 12.5,
+        "mean_predicted_power_kw": {"T01": 900.0},
+    })
+    assert "rows scored: **288**" in text
+    assert "model version: **3**" in text
+    assert "| T01 | 900.000 |" in text

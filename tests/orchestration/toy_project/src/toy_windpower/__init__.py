@@ -1,0 +1,1 @@
+"""Toy Kedro project for the orchestration tests."""

@@ -1,0 +1,1 @@
+"""Toy project settings: Kedro defaults, no hooks."""

@@ -1,0 +1,146 @@
+"""Each pipeline end to end through a real KedroSession, on a copy of the project.
+
+The copy has the real conf/base (catalog, parameters, hooks, resolvers) with small
+inputs given by SCADA_PATH / TURBINES_PATH / FORECAST_PATH, a fast estimator, a
+temporary sqlite MLflow store, and the Postgres predictions dataset swapped for a
+MemoryDataset (Postgres is covered by the integration tests).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+import yaml
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+from windpower.errors import NoChampionError
+from windpower.synthetic import generate_dataset
+
+pytestmark = pytest.mark.unit
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch, mlflow_store) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT / "conf" / "base", root / "conf" / "base")
+    (root / "conf" / "local").mkdir()
+    (root / "src").mkdir()  # the package itself is installed
+    shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
+    _edit_yaml(root / "conf/base/catalog.yml",
+               {"power_predictions": {"type": "kedro.io.MemoryDataset"}})
+    training = yaml.safe_load((root / "conf/base/parameters_training.yml").read_text())
+    training["training"]["estimator"] |= {"max_iter": 40}
+    (root / "conf/base/parameters_training.yml").write_text(yaml.safe_dump(training))
+    dp = yaml.safe_load((root / "conf/base/parameters_data_processing.yml").read_text())
+    dp["data_processing"]["holdout_days"] = 10
+    (root / "conf/base/parameters_data_processing.yml").write_text(yaml.safe_dump(dp))
+    frames = generate_dataset(seed=3, end="2026-02-01T00:00Z", days=45, n_turbines=3,
+                              forecast_hours=6)
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    frames["scada"].to_csv(inputs / "scada.csv.gz", index=False)
+    frames["turbines"].to_csv(inputs / "turbines.csv", index=False)
+    frames["forecast"].to_parquet(inputs / "forecast.parquet", index=False)
+    monkeypatch.setenv("SCADA_PATH", str(inputs / "scada.csv.gz"))
+    monkeypatch.setenv("TURBINES_PATH", str(inputs / "turbines.csv"))
+    monkeypatch.setenv("FORECAST_PATH", str(inputs / "forecast.parquet"))
+    monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
+    bootstrap_project(root)
+    return root
+
+
+def _edit_yaml(path: Path, updates: dict) -> None:
+    text = path.read_text()
+    start = text.index("power_predictions:")
+    path.write_text(text[:start] + yaml.safe_dump(updates))
+
+
+def _run(root: Path, pipeline: str) -> tuple[dict, str]:
+    """Run like the orchestrator does; Kedro 1.x returns datasets, so load them."""
+    with KedroSession.create(project_path=root) as session:
+        result = session.run(pipeline_names=[pipeline])
+        summaries = {k: v.load() for k, v in result.items() if k.endswith("summary")}
+        return summaries, session.session_id
+
+
+def test_pipelines_train_register_and_predict(project):
+    with pytest.raises(NoChampionError, match="no champion model registered yet"):
+        _run(project, "inference")
+
+    outputs, session_id = _run(project, "__default__")
+    summary = outputs["training_summary"]
+    assert summary["alias"] == "champion" and summary["model_version"] == 1
+    assert summary["model"]["mae"] < summary["baseline"]["mae"]
+    run = mlflow.get_run(summary["mlflow_run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["kedro_session_id"] == session_id
+    assert run.data.tags["windpower.alias"] == "champion"
+    assert {"model_mae", "baseline_mae", "skill_mae", "rows_rejected"} <= set(
+        run.data.metrics)
+    assert (project / "data/02_intermediate/rejected_readings.parquet").exists()
+
+    outputs, _ = _run(project, "inference")
+    result = outputs["inference_summary"]
+    assert result["model_version"] == 1 and result["rows_scored"] == 6 * 6 * 3
+    assert result["mlflow_run_id"] == summary["mlflow_run_id"]
+
+    outputs, _ = _run(project, "training")  # same data: not better, so challenger
+    again = outputs["training_summary"]
+    assert again["model_version"] == 2 and again["alias"] == "challenger"
+    client = mlflow.MlflowClient()
+    champion = client.get_model_version_by_alias("windpower", "champion")
+    assert int(champion.version) == 1
+
+
+def test_registered_model_is_self_contained(project):
+    _run(project, "__default__")
+    model = mlflow.pyfunc.load_model("models:/windpower@champion")
+    frames = generate_dataset(seed=3, end="2026-02-01T00:00Z", days=45,
+                              n_turbines=3, forecast_hours=6)
+    out = model.predict(frames["forecast"])
+    assert list(out.columns) == ["predicted_power_kw"]
+    assert len(out) == len(frames["forecast"])
+    assert (out["predicted_power_kw"] >= 0).all()
+    assert (out["predicted_power_kw"] <= 3000).all()
+    meta = model.metadata
+    assert meta.signature is not None
+    local = Path(mlflow.artifacts.download_artifacts("models:/windpower@champion"))
+    assert "windpower" not in (local / "requirements.txt").read_text()
+    code = [p.name for p in local.rglob("*.py")]
+    assert code == ["forecast_model.py"], "only the standalone model file is logged"
+    as_text = frames["forecast"].assign(timestamp=lambda d: d["timestamp"].astype(str))
+    assert model.predict(as_text).equals(out)
+
+
+def test_registered_model_loads_without_windpower(project, mlflow_store):
+    _run(project, "__default__")
+    script = (
+        "import sys; sys.modules['windpower'] = None\n"
+        "import mlflow, pandas as pd\n"
+        "m = mlflow.pyfunc.load_model('models:/windpower@champion')\n"
+        "df = pd.DataFrame({'timestamp': pd.date_range('2026-01-01', periods=6,"
+        " freq='10min', tz='UTC'), 'turbine_id': 'T01', 'wind_speed': 9.0,"
+        " 'wind_direction': 200.0, 'ambient_temperature': 3.0})\n"
+        "print(m.predict(df)['predicted_power_kw'].round(1).tolist())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, timeout=120, env=os.environ | {
+                              "MLFLOW_TRACKING_URI": mlflow_store},
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().startswith("[")
+
+
+def test_training_failure_ends_run_failed(project, monkeypatch):
+    monkeypatch.setenv("SCADA_PATH", str(project / "missing.csv"))
+    from windpower.errors import ContractError  # noqa: PLC0415
+
+    with pytest.raises(ContractError, match="missing.csv"):
+        _run(project, "__default__")
+    runs = mlflow.search_runs(experiment_names=["windpower-training"])
+    assert runs["status"].tolist() == ["FAILED"]
