@@ -1,23 +1,19 @@
 """Each pipeline end to end through a real KedroSession, on a copy of the project.
 
-The copy has the real conf/base (catalog, parameters, hooks, resolvers) with small
-inputs given by SCADA_PATH / TURBINES_PATH / FORECAST_PATH, a fast estimator, a
-temporary sqlite MLflow store, and the Postgres predictions dataset swapped for a
+A temporary sqlite MLflow store, and the Postgres predictions dataset swapped for a
 MemoryDataset (Postgres is covered by the integration tests).
 """
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import mlflow
 import pytest
-import yaml
 from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
+from tests.project_copy import DATA, make_project
 from windpower.errors import NoChampionError
 from windpower.synthetic import generate_dataset
 
@@ -27,38 +23,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def project(tmp_path, monkeypatch, mlflow_store) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(PROJECT / "conf" / "base", root / "conf" / "base")
-    (root / "conf" / "local").mkdir()
-    (root / "src").mkdir()  # the package itself is installed
-    shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
-    _edit_yaml(root / "conf/base/catalog.yml",
-               {"power_predictions": {"type": "kedro.io.MemoryDataset"}})
-    training = yaml.safe_load((root / "conf/base/parameters_training.yml").read_text())
-    training["training"]["estimator"] |= {"max_iter": 40}
-    (root / "conf/base/parameters_training.yml").write_text(yaml.safe_dump(training))
-    dp = yaml.safe_load((root / "conf/base/parameters_data_processing.yml").read_text())
-    dp["data_processing"]["holdout_days"] = 10
-    (root / "conf/base/parameters_data_processing.yml").write_text(yaml.safe_dump(dp))
-    frames = generate_dataset(seed=3, end="2026-02-01T00:00Z", days=45, n_turbines=3,
-                              forecast_hours=6)
-    inputs = tmp_path / "inputs"
-    inputs.mkdir()
-    frames["scada"].to_csv(inputs / "scada.csv.gz", index=False)
-    frames["turbines"].to_csv(inputs / "turbines.csv", index=False)
-    frames["forecast"].to_parquet(inputs / "forecast.parquet", index=False)
-    monkeypatch.setenv("SCADA_PATH", str(inputs / "scada.csv.gz"))
-    monkeypatch.setenv("TURBINES_PATH", str(inputs / "turbines.csv"))
-    monkeypatch.setenv("FORECAST_PATH", str(inputs / "forecast.parquet"))
-    monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
-    bootstrap_project(root)
-    return root
-
-
-def _edit_yaml(path: Path, updates: dict) -> None:
-    text = path.read_text()
-    start = text.index("power_predictions:")
-    path.write_text(text[:start] + yaml.safe_dump(updates))
+    return make_project(tmp_path, monkeypatch, predictions_in_memory=True)
 
 
 def _run(root: Path, pipeline: str) -> tuple[dict, str]:
@@ -101,8 +66,7 @@ def test_pipelines_train_register_and_predict(project):
 def test_registered_model_is_self_contained(project):
     _run(project, "__default__")
     model = mlflow.pyfunc.load_model("models:/windpower@champion")
-    frames = generate_dataset(seed=3, end="2026-02-01T00:00Z", days=45,
-                              n_turbines=3, forecast_hours=6)
+    frames = generate_dataset(**DATA)
     out = model.predict(frames["forecast"])
     assert list(out.columns) == ["predicted_power_kw"]
     assert len(out) == len(frames["forecast"])

@@ -1,0 +1,123 @@
+"""Training and inference against real servers: MLflow on Postgres, predictions in
+Postgres, the flows on a real Prefect server. Nothing here is mocked."""
+
+from pathlib import Path
+
+import mlflow
+import psycopg2
+import pytest
+from kedro.framework.session import KedroSession
+from mlflow.exceptions import MlflowException
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+import windpower.orchestration.session as orchestration_session
+from tests.project_copy import make_project
+
+pytestmark = pytest.mark.integration
+MODEL = "windpower"
+
+
+def _count_predictions(db_url: str) -> int:
+    with psycopg2.connect(db_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM predictions")
+        return cursor.fetchone()[0]
+
+
+def _reset(servers) -> None:
+    """Forget the model and the predictions of earlier tests (servers are shared)."""
+    client = mlflow.MlflowClient(servers.mlflow_url)
+    try:
+        client.delete_registered_model(MODEL)
+    except MlflowException:
+        pass  # nothing registered yet
+    with psycopg2.connect(servers.windpower_db_url) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS predictions")
+
+
+@pytest.fixture
+def project(servers, tmp_path, monkeypatch) -> Path:
+    """The project on small data, wired to the test servers like the stack is."""
+    _reset(servers)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", servers.mlflow_url)
+    monkeypatch.setenv("WINDPOWER_DB_URL", servers.windpower_db_url)
+    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
+    return make_project(tmp_path, monkeypatch, predictions_in_memory=False)
+
+
+def _run(root: Path, pipeline: str, params: dict | None = None) -> dict:
+    with KedroSession.create(project_path=root, runtime_params=params) as session:
+        datasets = session.run(pipeline_names=[pipeline])
+    return {k: v.load() for k, v in datasets.items() if k.endswith("summary")}
+
+
+def test_training_registers_champion_with_metrics_and_plots(project, servers):
+    summary = _run(project, "__default__")["training_summary"]
+
+    client = mlflow.MlflowClient(servers.mlflow_url)
+    champion = client.get_model_version_by_alias(MODEL, "champion")
+    assert int(champion.version) == summary["model_version"] == 1
+    run = client.get_run(champion.run_id)
+    assert run.data.metrics["model_mae"] < run.data.metrics["baseline_mae"]
+    plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
+    assert "plots/power_curve.png" in plots
+    model = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
+    assert model.metadata.signature is not None
+
+
+def test_inference_upserts_predictions_and_rerun_adds_no_rows(project, servers):
+    _run(project, "__default__")
+    first = _run(project, "inference")["inference_summary"]
+    rows = _count_predictions(servers.windpower_db_url)
+    assert rows == first["rows_scored"] > 0
+
+    _run(project, "inference")
+    assert _count_predictions(servers.windpower_db_url) == rows
+    with psycopg2.connect(servers.windpower_db_url) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT model_version, mlflow_run_id FROM predictions"
+            )
+            assert cursor.fetchall() == [(1, first["mlflow_run_id"])]
+
+
+def test_worse_model_does_not_take_champion(project, servers):
+    _run(project, "__default__")
+    crippled = {
+        "training.estimator.max_iter": 1,
+        "training.estimator.max_leaf_nodes": 2,
+    }
+    summary = _run(project, "training", params=crippled)["training_summary"]
+
+    assert summary["alias"] == "challenger"
+    client = mlflow.MlflowClient(servers.mlflow_url)
+    assert client.get_model_version_by_alias(MODEL, "champion").version == "1"
+    assert client.get_model_version_by_alias(MODEL, "challenger").version == "2"
+
+
+def test_flows_on_prefect_server_run_nodes_as_tasks(
+    project, servers, monkeypatch
+):
+    from inference_flow import inference_flow  # noqa: PLC0415 (services/prefect)
+    from training_flow import training_flow  # noqa: PLC0415
+
+    monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
+    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
+        training = training_flow(return_state=True)
+        inference = inference_flow(return_state=True)
+        assert training.is_completed() and inference.is_completed()
+        with get_client(sync_client=True) as client:
+            flow_run_ids = [training.state_details.flow_run_id,
+                            inference.state_details.flow_run_id]
+            tasks = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=flow_run_ids))
+            )
+            artifacts = client.read_artifacts(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=flow_run_ids))
+            )
+    names = {task.name for task in tasks}
+    assert {"train_model_node", "predict_power_node"} <= names, names
+    assert len(artifacts) >= 2
+    assert _count_predictions(servers.windpower_db_url) > 0

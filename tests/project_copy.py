@@ -1,0 +1,68 @@
+"""A throwaway copy of the Kedro project on small generated data.
+
+It has the real conf/base (catalog, parameters, hooks, resolvers), inputs given by
+SCADA_PATH / TURBINES_PATH / FORECAST_PATH, a fast estimator and a 10-day holdout.
+Pipeline tests swap the Postgres predictions dataset for a MemoryDataset;
+integration tests keep the real one.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from kedro.framework.startup import bootstrap_project
+
+from windpower.synthetic import generate_dataset
+
+PROJECT = Path(__file__).resolve().parents[1]
+DATA = {"seed": 3, "end": "2026-02-01T00:00Z", "days": 45, "n_turbines": 3,
+        "forecast_hours": 6}
+
+
+def _update_params(path: Path, key: str, updates: dict) -> None:
+    params = yaml.safe_load(path.read_text())
+    for name, value in updates.items():
+        section = params[key]
+        if isinstance(value, dict):
+            section[name] |= value
+        else:
+            section[name] = value
+    path.write_text(yaml.safe_dump(params))
+
+
+def _predictions_in_memory(catalog: Path) -> None:
+    text = catalog.read_text()
+    start = text.index("power_predictions:")
+    memory = {"power_predictions": {"type": "kedro.io.MemoryDataset"}}
+    catalog.write_text(text[:start] + yaml.safe_dump(memory))
+
+
+def make_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, predictions_in_memory: bool
+) -> Path:
+    """Copy the project under ``tmp_path``, write inputs, point the env at them."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT / "conf" / "base", root / "conf" / "base")
+    (root / "conf" / "local").mkdir()
+    (root / "src").mkdir()  # the package itself is installed
+    shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
+    conf = root / "conf" / "base"
+    if predictions_in_memory:
+        _predictions_in_memory(conf / "catalog.yml")
+    _update_params(conf / "parameters_training.yml", "training",
+                   {"estimator": {"max_iter": 40}})
+    _update_params(conf / "parameters_data_processing.yml", "data_processing",
+                   {"holdout_days": 10})
+    frames = generate_dataset(**DATA)
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    frames["scada"].to_csv(inputs / "scada.csv.gz", index=False)
+    frames["turbines"].to_csv(inputs / "turbines.csv", index=False)
+    frames["forecast"].to_parquet(inputs / "forecast.parquet", index=False)
+    monkeypatch.setenv("SCADA_PATH", str(inputs / "scada.csv.gz"))
+    monkeypatch.setenv("TURBINES_PATH", str(inputs / "turbines.csv"))
+    monkeypatch.setenv("FORECAST_PATH", str(inputs / "forecast.parquet"))
+    monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
+    bootstrap_project(root)
+    return root
