@@ -41,7 +41,7 @@ def check_file(frame: pd.DataFrame, kind: str) -> None:
         if column not in frame.columns:
             raise ContractError(source, column, "required column is missing")
     if frame.empty:
-        raise ContractError(source, "*", "file holds no rows (empty file)")
+        raise ContractError(source, "*", "file holds no rows (header only)")
     for column in REQUIRED_COLUMNS[kind]:
         if frame[column].isna().all():
             raise ContractError(source, column, "column holds no values (all missing)")
@@ -79,13 +79,16 @@ def parse_timestamps(values: pd.Series) -> pd.Series:
 
 
 def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
-              ranges: dict) -> tuple[pd.DataFrame, pd.Series]:
+              ranges: dict, latest: pd.Timestamp | None = None
+              ) -> tuple[pd.DataFrame, pd.Series]:
     """Parse and type the rows; name the first rule each bad row breaks.
 
     Args:
         frame: Raw rows of ``kind`` ("scada" or "forecast").
         turbines: Validated turbine table.
         ranges: ``{column: [low, high]}``; ``power_kw`` high is x rated power.
+        latest: Newest timestamp allowed (SCADA cannot come from the future);
+            None: no limit.
 
     Returns:
         Typed frame and a Series of rule names (empty string = row is good).
@@ -100,6 +103,8 @@ def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
 
     typed["timestamp"] = parse_timestamps(typed["timestamp"])
     mark(typed["timestamp"].isna(), "unparsable_timestamp")
+    if latest is not None:
+        mark(typed["timestamp"] > latest, "future_timestamp")
     typed["turbine_id"] = typed["turbine_id"].astype(str)
     mark(~typed["turbine_id"].isin(turbines["turbine_id"]), "unknown_turbine")
     for column in columns[2:]:
@@ -119,3 +124,27 @@ def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
     dup[good] = typed.loc[good].duplicated(["timestamp", "turbine_id"])
     mark(dup, "duplicate_timestamp_turbine")
     return typed, rule
+
+
+def rule_column(rule: str) -> str:
+    """The column a row rule is about (for messages)."""
+    for prefix in ("missing_", "non_numeric_", "out_of_range_"):
+        if rule.startswith(prefix):
+            return rule.removeprefix(prefix)
+    return {"unknown_turbine": "turbine_id",
+            "duplicate_timestamp_turbine": "timestamp, turbine_id"}.get(rule,
+                                                                       "timestamp")
+
+
+def check_some_valid(source: str, rule: pd.Series) -> None:
+    """Refuse a file in which every row breaks a rule; name the commonest rule.
+
+    Raises:
+        ContractError: naming the file, the rule's column and the rule.
+    """
+    if (rule == "").any():
+        return
+    counts = rule.value_counts()
+    top = str(counts.index[0])
+    raise ContractError(source, rule_column(top), f"no valid rows: all {len(rule)} "
+                        f"rows rejected, {counts.iloc[0]} by rule '{top}'")

@@ -10,6 +10,8 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
+from windpower.contract import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from windpower.datasets.preflight import csv_header, parquet_columns
 from windpower.errors import ContractError
 
 logger = logging.getLogger(__name__)
@@ -17,28 +19,61 @@ _CSV = (".csv", ".csv.gz", ".gz")
 _PARQUET = (".parquet", ".pq")
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, kind: str | None = None) -> pd.DataFrame:
     """Read CSV (gzip allowed) or Parquet by extension; contract errors name the file.
 
+    With a contract ``kind``, the header is checked first (a wrong file is refused
+    without being read whole) and only the contract columns are read; extra
+    columns are ignored, logged and listed in ``attrs["ignored_columns"]``.
+
     Raises:
-        ContractError: unsupported extension, empty file, or not a table.
+        ContractError: unsupported extension, empty file, not a table, or (with
+            ``kind``) a required column missing.
     """
     name = path.name.lower()
+    if not name.endswith(_PARQUET + _CSV):
+        raise ContractError(str(path), "*", "file type must be .csv, .csv.gz "
+                            "or .parquet")
     try:
-        if name.endswith(_PARQUET):
-            frame = pd.read_parquet(path)
-        elif name.endswith(_CSV):
-            frame = pd.read_csv(path, dtype={"turbine_id": str}, low_memory=False)
-        else:
-            raise ContractError(str(path), "*", "file type must be .csv, .csv.gz "
-                                "or .parquet")
+        frame, ignored = _read_contract(path, kind, name.endswith(_PARQUET))
+    except ContractError:
+        raise
     except pd.errors.EmptyDataError as exc:
         raise ContractError(str(path), "*", "file is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as exc:
-        raise ContractError(str(path), "*", f"file is not a readable table ({exc})"
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError,
+            EOFError) as exc:
+        detail = str(exc).strip()
+        raise ContractError(str(path), "*", f"file is not a readable table ({detail})"
                             ) from exc
-    frame.attrs["source"] = str(path)
+    frame.attrs |= {"source": str(path), "ignored_columns": ignored}
     return frame
+
+
+def _read_contract(path: Path, kind: str | None, parquet: bool
+                   ) -> tuple[pd.DataFrame, list[str]]:
+    """Check the header (with a kind), then read only the contract columns."""
+    if kind is None:
+        return _read(path, parquet, None, "infer"), []
+    required = REQUIRED_COLUMNS[kind]
+    known = required + OPTIONAL_COLUMNS[kind]
+    if parquet:
+        columns, compression = parquet_columns(path, required), None
+    else:
+        columns, compression = csv_header(path, required)
+    wanted = list(dict.fromkeys(c for c in columns if c in known))
+    ignored = [c for c in columns if c not in known]
+    return _read(path, parquet, wanted, compression), ignored
+
+
+def _read(path: Path, parquet: bool, columns: list[str] | None,
+          compression: str | None) -> pd.DataFrame:
+    if parquet:
+        return pd.read_parquet(path, columns=columns)
+    # All columns, then select: with usecols pandas would silently accept a row
+    # with too many fields (a shifted row); without it, such a file is refused.
+    frame = pd.read_csv(path, compression=compression, dtype={"turbine_id": str},
+                        low_memory=False)
+    return frame if columns is None else frame[columns]
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -75,7 +110,7 @@ class RawInputDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         try:
             if not self._path.exists():
                 raise ContractError(str(self._path), "*", "file does not exist")
-            return read_table(self._path)
+            return read_table(self._path, self._kind)
         except ContractError as exc:
             # Hand the break to the validation node, which raises it unwrapped.
             frame = pd.DataFrame()

@@ -5,7 +5,15 @@ import logging
 import numpy as np
 import pandas as pd
 
-from windpower.contract import check_file, check_turbines, row_rules
+from windpower.contract import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    check_file,
+    check_some_valid,
+    check_turbines,
+    row_rules,
+    source_of,
+)
 from windpower.forecast_model import build_features, make_lookup
 
 logger = logging.getLogger(__name__)
@@ -23,6 +31,20 @@ def validate_turbines(turbines_raw: pd.DataFrame) -> pd.DataFrame:
     return check_turbines(turbines_raw)
 
 
+def latest_allowed(params: dict, kind: str) -> pd.Timestamp | None:
+    """Newest timestamp a row may carry: SCADA history cannot be in the future.
+
+    The reference time is ``params["as_of"]`` (null: the run's clock) plus
+    ``max_clock_skew_minutes``. Forecast input has no limit (it is the future,
+    and a past batch may be re-scored).
+    """
+    if kind != "scada":
+        return None
+    as_of = pd.Timestamp(params.get("as_of") or pd.Timestamp.now(tz="UTC"))
+    as_of = as_of.tz_localize("UTC") if as_of.tz is None else as_of
+    return as_of + pd.Timedelta(minutes=params["max_clock_skew_minutes"])
+
+
 def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
                   kind: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Split rows into valid and rejected (with ``rejection_rule``), and count.
@@ -30,23 +52,36 @@ def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
     Args:
         raw: Contract rows as loaded (``scada`` or ``forecast`` kind).
         turbines: Validated turbine table.
-        params: ``ranges`` of the validation parameters.
+        params: ``ranges``, ``as_of`` and ``max_clock_skew_minutes``.
         kind: ``scada`` or ``forecast``.
 
     Returns:
         Valid typed rows, rejected raw rows with their rule, and a report dict.
     """
     check_file(raw, kind)
-    typed, rule = row_rules(raw, kind, turbines, params["ranges"])
+    typed, rule = row_rules(raw, kind, turbines, params["ranges"],
+                            latest_allowed(params, kind))
+    check_some_valid(source_of(raw), rule)
     bad = rule != ""
     rejected = raw.loc[bad].astype("string").assign(rejection_rule=rule[bad])
     valid = typed.loc[~bad].sort_values(["turbine_id", "timestamp"])
     counts = rule[bad].value_counts().to_dict()
     report = {"rows_total": len(raw), "rows_valid": int((~bad).sum()),
               "rows_rejected": int(bad.sum()),
-              "rejected": {str(k): int(v) for k, v in counts.items()}}
+              "rejected": {str(k): int(v) for k, v in counts.items()},
+              "ignored_columns": ignored_columns(raw, kind)}
     logger.info("%s: %d rows, %d rejected %s", kind, len(raw), bad.sum(), counts)
     return valid.reset_index(drop=True), rejected.reset_index(drop=True), report
+
+
+def ignored_columns(raw: pd.DataFrame, kind: str) -> list[str]:
+    """Columns outside the contract: not used, only logged and reported."""
+    known = REQUIRED_COLUMNS[kind] + OPTIONAL_COLUMNS[kind]
+    extra = list(raw.attrs.get("ignored_columns", []))
+    extra += [str(c) for c in raw.columns if c not in known]
+    if extra:
+        logger.warning("%s: ignoring extra columns %s", source_of(raw), extra)
+    return extra
 
 
 def validate_readings(scada_raw: pd.DataFrame, turbines: pd.DataFrame,
