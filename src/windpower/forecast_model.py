@@ -12,10 +12,12 @@ its turbine's binned power curve plus a learnt deviation.
 """
 
 import pickle
+from functools import cache
 
 import mlflow
 import numpy as np
 import pandas as pd
+from threadpoolctl import ThreadpoolController
 
 INPUT_COLUMNS = [
     "timestamp",
@@ -190,11 +192,23 @@ def _add_farm_features(f, ws_n, rad, times) -> pd.DataFrame:
     return f
 
 
+@cache
+def _threadpools() -> ThreadpoolController:
+    """Inspected once; ``threadpool_limits`` re-scans the libraries every call."""
+    return ThreadpoolController()
+
+
 def predict_power(bundle: dict, df: pd.DataFrame) -> np.ndarray:
-    """Predicted power (kW) per row, within [0, rated], aligned with ``df``."""
+    """Predicted power (kW) per row, within [0, rated], aligned with ``df``.
+
+    Scoring uses ``bundle["threads"]`` OpenMP threads (1 for bundles without it):
+    on a busy 2-core box, the trees' per-tree parallel regions spin-wait for a
+    descheduled thread and a 4k-row batch takes 1 s instead of 0.07 s.
+    """
     feats = build_features(df, bundle["lookup"])
     base = feats["baseline_kw_norm"].to_numpy()
-    dev = bundle["estimator"].predict(feats[bundle["features"]])
+    with _threadpools().limit(limits=bundle.get("threads", 1), user_api="openmp"):
+        dev = bundle["estimator"].predict(feats[bundle["features"]])
     rated = feats["rated_power_kw"].to_numpy()
     rated = np.where(np.isnan(rated), np.nanmax(rated, initial=0.0), rated)
     power = np.clip(base + dev, 0.0, 1.0) * rated

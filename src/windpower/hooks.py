@@ -68,10 +68,16 @@ class MlflowRunHook:
     @hook_impl
     def on_pipeline_error(self, error: Exception, run_params: dict[str, Any],
                           pipeline: Pipeline, catalog: CatalogProtocol) -> None:
-        if self._owns_run:
+        if not self._owns_run:
+            return
+        self._owns_run = False
+        # MLflow may be the reason the pipeline failed: never let this bookkeeping
+        # replace the node's error (which names the node) with MLflow's own.
+        try:
             mlflow.set_tag("error", str(error)[:MAX_PARAM_LENGTH])
             mlflow.end_run("FAILED")
-            self._owns_run = False
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("could not mark the MLflow run FAILED: %s", exc)
 
 
 def _flatten(data: dict, prefix: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from prefect import get_client
 from prefect.automations import Automation
 from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState
@@ -55,13 +56,18 @@ def crash_detection(heartbeat_seconds: int) -> Automation:
 
 
 def ensure_crash_detection() -> None:
-    """Create the crash-detection automation unless one with its name exists."""
+    """Create the crash-detection automation unless it exists; keep exactly one."""
     heartbeat = get_current_settings().flows.heartbeat_frequency
     if not heartbeat:
         logger.warning("Flow heartbeats are off: crashed runs are not detected.")
         return
-    try:
-        Automation.read(name=AUTOMATION_NAME)
-    except ValueError:
-        crash_detection(heartbeat).create()
-        logger.info("Created automation %r", AUTOMATION_NAME)
+    with get_client(sync_client=True) as client:
+        existing = client.read_automations_by_name(AUTOMATION_NAME)
+        if not existing:
+            crash_detection(heartbeat).create()
+            logger.info("Created automation %r", AUTOMATION_NAME)
+            existing = client.read_automations_by_name(AUTOMATION_NAME)
+        # Both flow servers start at once and may both create it; two copies would
+        # crash each run twice. Every process keeps the same one: the lowest id.
+        for extra in sorted(existing, key=lambda a: str(a.id))[1:]:
+            client.delete_automation(extra.id)

@@ -17,7 +17,9 @@ logger = logging.getLogger(__name__)
 # Kedro run. A crashed holder's lease expires, so a dead run never blocks forever.
 TRAINING_LIMIT = "windpower-training"
 INFERENCE_LIMIT = "windpower-inference"
-LEASE_SECONDS = 300
+# Renewed every 90 s while the run lives; after a killed run (marked CRASHED within
+# ~90 s, see crashes.py) the next run waits at most this long, not Prefect's 300 s.
+LEASE_SECONDS = 120
 
 
 def ensure_concurrency_limit(name: str, slots: int = 1) -> None:

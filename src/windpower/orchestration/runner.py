@@ -23,6 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from windpower.orchestration.retries import (
     RETRIES,
     RETRY_DELAYS,
+    is_transient_error,
     retry_on_connection_error,
 )
 
@@ -38,8 +39,13 @@ class NodeFailedError(RuntimeError):
 
     def __init__(self, node_name: str, error: BaseException) -> None:
         self.node_name = node_name
+        cause = (
+            f" (server unreachable after {RETRIES} retries)"
+            if is_transient_error(error)
+            else ""
+        )
         super().__init__(
-            f"Kedro node '{node_name}' failed: {type(error).__name__}: {error}"
+            f"Kedro node '{node_name}' failed{cause}: {type(error).__name__}: {error}"
         )
 
 

@@ -65,7 +65,8 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
         features_params: Feature parameters shared with data_processing.
 
     Returns:
-        Model bundle: estimator, feature list, lookup tables, cut-out speed.
+        Model bundle: estimator, feature list, lookup tables, cut-out speed and
+        the OpenMP threads to score with.
     """
     frame, target = training_frame(train, curve)
     if len(frame) > params["max_train_rows"]:
@@ -78,7 +79,8 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
     logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
     lookup = make_lookup(turbines, features_params["sectors"], curve)
     return {"estimator": estimator, "features": features, "lookup": lookup,
-            "cut_out_speed": float(params["cut_out_speed"])}
+            "cut_out_speed": float(params["cut_out_speed"]),
+            "threads": int(params["threads"])}
 
 
 def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:
@@ -99,7 +101,7 @@ def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:
         est = make_estimator(features, settings["estimator"])
         with threadpool_limits(params["threads"]):
             est.fit(frame[features].iloc[fit_idx], target[fit_idx])
-        err = (est.predict(frame[features].iloc[val_idx]) - target[val_idx]) * rated
+            err = (est.predict(frame[features].iloc[val_idx]) - target[val_idx]) * rated
         results[name] = {"mae_kw": float(np.mean(np.abs(err)))}
     logger.info("feature ablation: %s", results)
     return {"ablation": results, "feature_sets": dict(settings["feature_sets"])}
