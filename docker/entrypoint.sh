@@ -15,6 +15,11 @@ if [ -n "${MLFLOW_AUTH_PASSWORD:-}" ]; then
     export MLFLOW_AUTH_ADMIN_PASSWORD="$MLFLOW_AUTH_PASSWORD"
     export MLFLOW_AUTH_CONFIG_PATH=/app/docker/mlflow/basic_auth.ini
     export MLFLOW_SERVER_APP="--app-name=basic-auth"
+    # The auth app's CSRF protection needs a key that is stable across restarts:
+    # derived from the password unless .env gives one.
+    MLFLOW_FLASK_SERVER_SECRET_KEY="${MLFLOW_FLASK_SERVER_SECRET_KEY:-$(
+        printf '%s' "csrf:$MLFLOW_AUTH_PASSWORD" | sha256sum | cut -d' ' -f1)}"
+    export MLFLOW_FLASK_SERVER_SECRET_KEY
     export MLFLOW_TRACKING_USERNAME="$MLFLOW_AUTH_ADMIN_USERNAME"
     export MLFLOW_TRACKING_PASSWORD="$MLFLOW_AUTH_PASSWORD"
 fi

@@ -10,6 +10,7 @@ from kedro.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 EXPERIMENT = "windpower-training"
+EXPERIMENT_KIND = "custom_model_development"
 TRAINING_TAG = "training"
 MAX_PARAM_LENGTH = 500
 
@@ -39,6 +40,9 @@ class MlflowRunHook:
             return
         if mlflow.active_run() is None:
             mlflow.set_experiment(EXPERIMENT)
+            # Without this MLflow 3's UI opens the experiment as a GenAI (traces)
+            # page; this is model training, so show the runs, metrics and plots.
+            mlflow.set_experiment_tag("mlflow.experimentKind", EXPERIMENT_KIND)
             mlflow.start_run()
             self._owns_run = True
         mlflow.set_tag("kedro_session_id", _session_id(run_params))

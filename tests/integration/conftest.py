@@ -23,7 +23,10 @@ from testcontainers.core.wait_strategies import ExecWaitStrategy, HttpWaitStrate
 
 PROJECT_IMAGE = os.environ.get("WINDPOWER_IMAGE", "windpower:local")
 SERVER_STARTUP_TIMEOUT_S = 180
-DATABASES = ("prefect", "mlflow", "windpower")
+ROLES = ("prefect", "mlflow", "windpower")
+# One database per role, plus a second pair for the servers with auth turned on.
+DATABASES = {"prefect": "prefect", "mlflow": "mlflow", "windpower": "windpower",
+             "prefect_auth": "prefect", "mlflow_auth": "mlflow"}
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,10 @@ def _start_postgres(network: Network, password: str) -> DockerContainer:
     connection = psycopg2.connect(f"{admin_url}/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
-        for name in DATABASES:
-            cursor.execute(f"CREATE ROLE {name} LOGIN PASSWORD %s", (password,))
-            cursor.execute(f"CREATE DATABASE {name} OWNER {name}")
+        for role in ROLES:
+            cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", (password,))
+        for database, owner in DATABASES.items():
+            cursor.execute(f"CREATE DATABASE {database} OWNER {owner}")
     connection.close()
     return container
 
@@ -84,43 +88,72 @@ def _start_project_server(
     return container.start()
 
 
+@dataclass(frozen=True)
+class Backend:
+    """The shared Docker network and Postgres the test servers run on."""
+
+    network: Network
+    postgres: DockerContainer
+    password: str
+
+    def db_url(self, role: str, database: str) -> str:
+        url = _url(self.postgres, 5432, "postgresql")
+        return url.replace("postgresql://", f"postgresql://{role}:{self.password}@") + (
+            f"/{database}"
+        )
+
+
 @pytest.fixture(scope="session")
-def servers() -> Iterator[Servers]:
-    """Postgres, MLflow and Prefect servers, as in the compose stack."""
+def backend() -> Iterator[Backend]:
     password = uuid.uuid4().hex
     with Network() as network:
         postgres = _start_postgres(network, password)
-        mlflow = _start_project_server(
-            network,
-            ["mlflow", "server", "--host", "0.0.0.0", "--port", "5001",
-             "--backend-store-uri",
-             f"postgresql+psycopg2://mlflow:{password}@postgres:5432/mlflow",
-             "--artifacts-destination", "/var/lib/mlflow/artifacts",
-             "--serve-artifacts", "--workers", "1",
-             # The test process reaches it by a gateway IP and a random port.
-             "--allowed-hosts", "*"],
-            5001,
-            "/health",
-            MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false",
-        )
-        prefect = _start_project_server(
-            network,
-            ["prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"],
-            4200,
-            "/api/health",
-            PREFECT_API_DATABASE_CONNECTION_URL=(
-                f"postgresql+asyncpg://prefect:{password}@postgres:5432/prefect"
-            ),
-        )
-        db_url = _url(postgres, 5432, "postgresql").replace(
-            "postgresql://", f"postgresql://windpower:{password}@"
-        )
         try:
-            yield Servers(
-                windpower_db_url=f"{db_url}/windpower",
-                mlflow_url=_url(mlflow, 5001),
-                prefect_api_url=f"{_url(prefect, 4200)}/api",
-            )
+            yield Backend(network, postgres, password)
         finally:
-            for container in (prefect, mlflow, postgres):
-                container.stop()
+            postgres.stop()
+
+
+def start_mlflow(backend: Backend, database: str, **env: str) -> DockerContainer:
+    """MLflow as in docker-compose.yml, on ``database`` (owned by role mlflow)."""
+    command = (
+        "exec mlflow server --host 0.0.0.0 --port 5001 --backend-store-uri "
+        f"postgresql+psycopg2://mlflow:{backend.password}@postgres:5432/{database} "
+        "--artifacts-destination /var/lib/mlflow/artifacts --serve-artifacts "
+        # The test process reaches it by a gateway IP and a random port.
+        "--workers 1 --allowed-hosts '*' ${MLFLOW_SERVER_APP:-}"
+    )
+    return _start_project_server(
+        backend.network, ["sh", "-c", command], 5001, "/health",
+        MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false", **env,
+    )
+
+
+def start_prefect(backend: Backend, database: str, **env: str) -> DockerContainer:
+    """The Prefect server as in docker-compose.yml, on ``database``."""
+    return _start_project_server(
+        backend.network,
+        ["prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"],
+        4200,
+        "/api/health",
+        PREFECT_API_DATABASE_CONNECTION_URL=(
+            f"postgresql+asyncpg://prefect:{backend.password}@postgres:5432/{database}"
+        ),
+        **env,
+    )
+
+
+@pytest.fixture(scope="session")
+def servers(backend: Backend) -> Iterator[Servers]:
+    """Postgres, MLflow and Prefect servers, as in the compose stack."""
+    mlflow = start_mlflow(backend, "mlflow")
+    prefect = start_prefect(backend, "prefect")
+    try:
+        yield Servers(
+            windpower_db_url=backend.db_url("windpower", "windpower"),
+            mlflow_url=_url(mlflow, 5001),
+            prefect_api_url=f"{_url(prefect, 4200)}/api",
+        )
+    finally:
+        prefect.stop()
+        mlflow.stop()
