@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import psycopg2
 import pytest
+from prefect._internal.concurrency.services import _QueueServiceBase
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import ExecWaitStrategy, HttpWaitStrategy
@@ -86,6 +87,18 @@ def _start_project_server(
         )
     )
     return container.start()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_prefect_services() -> Iterator[None]:
+    """Stop Prefect's background services after each module.
+
+    They (events, concurrency leases) are process-wide and keep the client they
+    started with; each module here talks to its own Prefect server, and later tests
+    to a temporary one.
+    """
+    yield
+    _QueueServiceBase.drain_all(timeout=10)
 
 
 @dataclass(frozen=True)

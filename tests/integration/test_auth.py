@@ -10,7 +10,6 @@ from pathlib import Path
 
 import mlflow
 import pytest
-from prefect._internal.concurrency.services import _QueueServiceBase
 from prefect.settings import (
     PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
@@ -42,10 +41,6 @@ def auth_servers(backend) -> Iterator[dict[str, str]]:
             "db": backend.db_url("windpower", "windpower"),
         }
     finally:
-        # Prefect's background services (events, concurrency leases) are process-
-        # wide and keep the client they started with: stop them, so later tests
-        # talk to their own server, not this one.
-        _QueueServiceBase.drain_all(timeout=10)
         prefect_server.stop()
         mlflow_server.stop()
 

@@ -33,11 +33,12 @@ def toy_project(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 @pytest.fixture
-def mlflow_run_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def mlflow_run_id(
+    mlflow_store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """A finished run in a temporary sqlite MLflow store (the tracking URI)."""
     import mlflow  # noqa: PLC0415 (slow import, only some tests need it)
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("_MLFLOW_SERVER_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
     monkeypatch.setenv("MLFLOW_UI_URL", "http://mlflow.test")
     with mlflow.start_run() as run:
