@@ -1,0 +1,115 @@
+"""Measure the platform against the performance targets (issue 5).
+
+  python benchmarks/run.py                        everything (about 30 minutes)
+  python benchmarks/run.py --only inprocess       training + inference, no Docker
+  python benchmarks/run.py --only stack           the compose stack (project wpbench)
+  python benchmarks/run.py --only training --sizes 100k,400k
+
+Writes a Markdown table (figure | measured | target | met?) with the machine and the
+load each figure was measured under to benchmarks/results/latest.md and stdout.
+Timings are medians of several runs; they are figures to read, not test assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from common import ROOT, Figure, load, machine, report
+
+SECTIONS = {
+    "inprocess": ["training", "inference"],
+    "stack": ["first-value", "start", "memory", "orchestration", "image"],
+}
+ALL = [name for group in SECTIONS.values() for name in group]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--only", default="inprocess,stack",
+        help=f"comma-separated sections or groups: {', '.join(SECTIONS)}, "
+        f"{', '.join(ALL)} (default: all)")
+    parser.add_argument("--sizes", default="100k,400k,1.6M",
+                        help="SCADA rows of the training runs (default %(default)s)")
+    parser.add_argument("--scoring-rows", default="4032,1M",
+                        help="rows scored by the loaded model (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per figure; the median is reported (default 3)")
+    parser.add_argument("--project", default="wpbench",
+                        help="compose project of the stack (default %(default)s)")
+    parser.add_argument("--image", default="windpower:bench",
+                        help="image the stack builds and runs (default %(default)s)")
+    parser.add_argument("--idle-seconds", type=int, default=120,
+                        help="wait after start before reading memory (default 120)")
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "latest.md")
+    return parser.parse_args(argv)
+
+
+def selected(only: str) -> list[str]:
+    names: list[str] = []
+    for item in (part.strip() for part in only.split(",")):
+        if item not in SECTIONS and item not in ALL:
+            raise SystemExit(f"unknown section {item!r}; choose from {SECTIONS} {ALL}")
+        names += SECTIONS.get(item, [item])
+    return [name for name in ALL if name in names]
+
+
+def run_inprocess(names: list[str], args: argparse.Namespace) -> list[Figure]:
+    quiet = Path(tempfile.gettempdir()) / "wpbench-logging.yml"
+    quiet.write_text("version: 1\ndisable_existing_loggers: false\n"
+                     "root: {level: WARNING}\n")
+    os.environ.setdefault("KEDRO_LOGGING_CONFIG", str(quiet))  # no per-node INFO
+    import inprocess  # noqa: PLC0415, imports Kedro and MLflow only when needed
+
+    warnings.simplefilter("ignore")  # deprecation chatter of Kedro and MLflow
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+    figures: list[Figure] = []
+    if "training" in names:
+        print(f"training throughput (load {load()})", flush=True)
+        figures += inprocess.training(args.sizes.split(","), args.repeat)
+    if "inference" in names:
+        print(f"inference scoring (load {load()})", flush=True)
+        rows = [inprocess.parse_size(s) for s in args.scoring_rows.split(",")]
+        figures += inprocess.scoring(rows, args.repeat)
+    return figures
+
+
+def run_stack(names: list[str], args: argparse.Namespace) -> list[Figure]:
+    import stack  # noqa: PLC0415
+
+    bench = stack.Stack(args.project, args.image)
+    return bench.measure(names, args.repeat, args.idle_seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    names = selected(args.only)
+    logging.basicConfig(level=logging.WARNING)
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    start_load = load()
+    print(f"machine: {machine()}\nload at start: {start_load}", flush=True)
+    figures = run_inprocess(names, args)
+    if any(name in SECTIONS["stack"] for name in names):
+        figures += run_stack(names, args)
+    header = (f"# windpower benchmark, {started}\n\nMachine: {machine()}. Load "
+              f"(1/5/15 min) at start {start_load}; each figure lists the load when it "
+              f"was measured. Medians of {args.repeat} runs unless stated.")
+    text = report(figures, header)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+    print("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
