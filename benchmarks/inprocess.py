@@ -22,6 +22,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from windpower.pipelines.training.evaluation import model_input
 from windpower.synthetic import generate_dataset
 
 N_TURBINES = 6  # the demo farm; sector x turbine must stay a small category set
@@ -144,14 +145,15 @@ def growth(results: dict) -> Figure:
 
 
 def _scoring_frames(rows_list: list[int]) -> list[pd.DataFrame]:
-    """Forecast input of 4 turbines (T01-T04), ``rows`` rows each."""
+    """Forecast input of 4 turbines (T01-T04), ``rows`` rows each, as the inference
+    pipeline sends it (``model_input``: naive UTC timestamps)."""
     frames = []
     for rows in rows_list:
         hours = -(-rows // 24)  # 4 turbines x 6 steps per hour
         forecast = generate_dataset(seed=7, end=END, days=1, n_turbines=N_TURBINES,
                                     forecast_hours=hours)["forecast"]
         four = forecast[forecast["turbine_id"].isin(["T01", "T02", "T03", "T04"])]
-        frames.append(four.head(rows).reset_index(drop=True))
+        frames.append(model_input(four.head(rows)).reset_index(drop=True))
     return frames
 
 

@@ -21,7 +21,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from common import ROOT, Figure, load, machine, report
+# As in the image, before anything loads OpenMP: idle threads sleep, not spin.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+from common import ROOT, Figure, load, machine, report  # noqa: E402
 
 SECTIONS = {
     "inprocess": ["training", "inference"],

@@ -78,3 +78,39 @@ def test_model_is_deterministic(trained_bundle, small_data):
     forecast = small_data["forecast"]
     assert np.array_equal(predict_power(trained_bundle, forecast),
                           predict_power(trained_bundle, forecast))
+
+
+def test_predictions_follow_rows_in_any_order(trained_bundle, small_data):
+    forecast = small_data["forecast"]
+    shuffled = forecast.sample(frac=1.0, random_state=3)
+    by_row = pd.Series(predict_power(trained_bundle, shuffled), index=shuffled.index)
+    expected = predict_power(trained_bundle, forecast)
+    assert np.allclose(by_row.loc[forecast.index].to_numpy(), expected)
+
+
+def test_rolling_features_match_a_pandas_reference(turbines):
+    """Vectorised neighbour and farm statistics equal a plain groupby/rolling."""
+    rng = np.random.default_rng(5)
+    batch = _batch(turbines, 8.0, steps=40)
+    batch["wind_speed"] = rng.uniform(3, 15, len(batch))
+    batch.loc[batch.sample(n=10, random_state=2).index, "wind_speed"] = np.nan
+    feats = build_features(batch, make_lookup(turbines, 12))
+    ws_n = feats["ws_norm"].groupby(batch["turbine_id"])
+    roll = ws_n.rolling(7, center=True, min_periods=1)
+    assert np.allclose(roll.mean().droplevel(0).sort_index(), feats["roll7_mean"],
+                       equal_nan=True)
+    assert np.allclose(roll.std(ddof=0).droplevel(0).sort_index(), feats["roll7_std"],
+                       equal_nan=True)
+    farm = feats["ws_norm"].groupby(batch["timestamp"])
+    assert np.allclose(farm.transform("std"), feats["farm_ws_std"], equal_nan=True)
+
+
+def test_unknown_turbine_gets_zero_not_nan(trained_bundle, turbines):
+    """The contract rejects unknown turbines; the model alone must not fail on one."""
+    batch = _batch(turbines, 9.0)
+    first = batch["turbine_id"] == turbines["turbine_id"].iloc[0]
+    batch.loc[first, "turbine_id"] = "TX"
+    power = predict_power(trained_bundle, batch)
+    unknown = batch["turbine_id"].eq("TX").to_numpy()
+    assert (power[unknown] == 0.0).all()
+    assert (power[~unknown] > 0).all()

@@ -12,9 +12,12 @@ from pathlib import Path
 import mlflow
 import pytest
 from kedro.framework.session import KedroSession
+from mlflow.exceptions import MlflowException
+from mlflow.types import DataType
 
 from tests.project_copy import DATA, make_project
 from windpower.errors import NoChampionError
+from windpower.pipelines.training.evaluation import model_input
 from windpower.synthetic import generate_dataset
 
 pytestmark = pytest.mark.unit
@@ -66,10 +69,10 @@ def test_pipelines_train_register_and_predict(project):
 def test_registered_model_is_self_contained(project):
     _run(project, "__default__")
     model = mlflow.pyfunc.load_model("models:/windpower@champion")
-    frames = generate_dataset(**DATA)
-    out = model.predict(frames["forecast"])
+    forecast = generate_dataset(**DATA)["forecast"]
+    out = model.predict(model_input(forecast))
     assert list(out.columns) == ["predicted_power_kw"]
-    assert len(out) == len(frames["forecast"])
+    assert len(out) == len(forecast)
     assert (out["predicted_power_kw"] >= 0).all()
     assert (out["predicted_power_kw"] <= 3000).all()
     meta = model.metadata
@@ -78,8 +81,16 @@ def test_registered_model_is_self_contained(project):
     assert "windpower" not in (local / "requirements.txt").read_text()
     code = [p.name for p in local.rglob("*.py")]
     assert code == ["forecast_model.py"], "only the standalone model file is logged"
-    as_text = frames["forecast"].assign(timestamp=lambda d: d["timestamp"].astype(str))
-    assert model.predict(as_text).equals(out)
+    assert meta.signature.inputs.input_dict()["timestamp"].type == DataType.datetime
+
+
+def test_registered_model_refuses_aware_timestamps_readably(project):
+    """The signature's ``datetime`` is MLflow's naive type: callers send naive UTC."""
+    _run(project, "__default__")
+    model = mlflow.pyfunc.load_model("models:/windpower@champion")
+    forecast = generate_dataset(**DATA)["forecast"]
+    with pytest.raises(MlflowException, match="timezone-naive"):
+        model.predict(forecast)
 
 
 def test_registered_model_loads_without_windpower(project, mlflow_store):
@@ -89,7 +100,7 @@ def test_registered_model_loads_without_windpower(project, mlflow_store):
         "import mlflow, pandas as pd\n"
         "m = mlflow.pyfunc.load_model('models:/windpower@champion')\n"
         "df = pd.DataFrame({'timestamp': pd.date_range('2026-01-01', periods=6,"
-        " freq='10min', tz='UTC'), 'turbine_id': 'T01', 'wind_speed': 9.0,"
+        " freq='10min'), 'turbine_id': 'T01', 'wind_speed': 9.0,"
         " 'wind_direction': 200.0, 'ambient_temperature': 3.0})\n"
         "print(m.predict(df)['predicted_power_kw'].round(1).tolist())\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True,

@@ -10,7 +10,6 @@ from threadpoolctl import threadpool_limits
 from windpower.forecast_model import curve_power, fit_binned_curve, make_lookup
 
 logger = logging.getLogger(__name__)
-CATEGORICAL = ("turbine_code", "sector", "sector_turbine")
 
 
 def normal_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -46,13 +45,6 @@ def training_frame(table: pd.DataFrame, curve: dict) -> tuple[pd.DataFrame, np.n
     return frame, target
 
 
-def make_estimator(features: list[str], settings: dict
-                   ) -> HistGradientBoostingRegressor:
-    """Gradient boosting with absolute-error loss; turbine/sector as categories."""
-    categorical = [name in CATEGORICAL for name in features]
-    return HistGradientBoostingRegressor(categorical_features=categorical, **settings)
-
-
 def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
                 params: dict, features_params: dict) -> dict:
     """Fit the deviation-from-curve model and bundle it for serving.
@@ -66,21 +58,22 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
 
     Returns:
         Model bundle: estimator, feature list, lookup tables, cut-out speed and
-        the OpenMP threads to score with.
+        the OpenMP threads to score with (``None``: all cores).
     """
     frame, target = training_frame(train, curve)
     if len(frame) > params["max_train_rows"]:
         frame = frame.iloc[-params["max_train_rows"]:]
         target = target[-params["max_train_rows"]:]
     features = list(params["features"])
-    estimator = make_estimator(features, params["estimator"])
-    with threadpool_limits(params["threads"]):  # OpenMP spinning hurts when shared
-        estimator.fit(frame[features], target)
+    estimator = HistGradientBoostingRegressor(**params["estimator"])
+    with threadpool_limits(params["threads"]):
+        # A plain matrix, as predict_power scores one (no feature-name checks).
+        estimator.fit(frame[features].to_numpy(float), target)
     logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
     lookup = make_lookup(turbines, features_params["sectors"], curve)
     return {"estimator": estimator, "features": features, "lookup": lookup,
             "cut_out_speed": float(params["cut_out_speed"]),
-            "threads": int(params["threads"])}
+            "threads": params["threads"]}
 
 
 def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:
@@ -98,7 +91,7 @@ def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:
     curve_mae = float(np.mean(np.abs(target[val_idx] * rated)))
     results = {"curve_only": {"mae_kw": curve_mae}}
     for name, features in settings["feature_sets"].items():
-        est = make_estimator(features, settings["estimator"])
+        est = HistGradientBoostingRegressor(**settings["estimator"])
         with threadpool_limits(params["threads"]):
             est.fit(frame[features].iloc[fit_idx], target[fit_idx])
             err = (est.predict(frame[features].iloc[val_idx]) - target[val_idx]) * rated
