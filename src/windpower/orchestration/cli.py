@@ -22,6 +22,7 @@ from windpower.orchestration.fallbacks import (
     reachable_prefect_api,
     use_reachable_mlflow,
 )
+from windpower.orchestration.forkserver import use_forkserver
 from windpower.orchestration.guard import ensure_concurrency_limit
 from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.session import project_root
@@ -114,6 +115,7 @@ def serve(
         # Register first so the run can be created before serve() blocks.
         flow.to_deployment(**options).apply()
         start_first_run(flow.name, config.name)
+    use_forkserver()
     flow.serve(**options, pause_on_shutdown=False, webserver=True)
 
 

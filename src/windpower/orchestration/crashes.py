@@ -15,6 +15,7 @@ from prefect.automations import Automation
 from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import get_current_settings
 
 logger = logging.getLogger(__name__)
@@ -70,4 +71,8 @@ def ensure_crash_detection() -> None:
         # Both flow servers start at once and may both create it; two copies would
         # crash each run twice. Every process keeps the same one: the lowest id.
         for extra in sorted(existing, key=lambda a: str(a.id))[1:]:
-            client.delete_automation(extra.id)
+            try:
+                client.delete_automation(extra.id)
+            except PrefectHTTPStatusError as error:
+                if error.response.status_code != 404:  # 404: the other one won
+                    raise
