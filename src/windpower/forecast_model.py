@@ -65,10 +65,16 @@ def fit_binned_curve(
 
 def curve_power(curve: dict, turbine: np.ndarray, wind: np.ndarray) -> np.ndarray:
     """Power from each row's own binned curve (linear between bin centres)."""
-    out = np.full(len(wind), np.nan)
-    mean_curve = np.mean(list(curve["curves"].values()), axis=0)
     # factorize hashes the ids once; comparing strings per turbine would not scale.
     codes, names = pd.factorize(np.asarray(turbine, dtype=object))
+    return _coded_curve_power(curve, names, codes, wind)
+
+
+def _coded_curve_power(curve: dict, names, codes: np.ndarray, wind: np.ndarray
+                       ) -> np.ndarray:
+    """``curve_power`` for turbines given as codes into ``names``."""
+    out = np.full(len(wind), np.nan)
+    mean_curve = np.mean(list(curve["curves"].values()), axis=0)
     for code, tid in enumerate(names):
         mask = codes == code
         table = curve["curves"].get(str(tid), mean_curve)
@@ -160,10 +166,9 @@ def _sorted_features(df: pd.DataFrame, lookup: dict
                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Feature columns for ``df``'s rows sorted by turbine then time, and that
     order (``columns[name][i]`` belongs to ``df.iloc[order[i]]``)."""
-    stamps = pd.to_datetime(df["timestamp"], utc=True).dt.tz_convert(None)
-    times = stamps.to_numpy().astype("datetime64[ns]").view(np.int64)
+    times = _utc_nanoseconds(df["timestamp"])
     # Integer turbine codes in name order: string compares and sorts do not scale.
-    codes, names = pd.factorize(df["turbine_id"].astype(str).to_numpy(), sort=True)
+    codes, names = pd.factorize(df["turbine_id"].astype(str), sort=True)
     order = np.lexsort((times, codes))  # by turbine, then time (stable)
     times, codes = times[order], codes[order]
     ws, wdir, temp = (df[c].to_numpy(float)[order] for c in (
@@ -188,8 +193,19 @@ def _sorted_features(df: pd.DataFrame, lookup: dict
     f |= _farm_features(ws_n, rad, times)
     f["rated_power_kw"] = rated
     if lookup.get("curve") is not None:
-        f["baseline_kw_norm"] = curve_power(lookup["curve"], names[codes], ws_n) / rated
+        f["baseline_kw_norm"] = _coded_curve_power(
+            lookup["curve"], names, codes, ws_n) / rated
     return f, order
+
+
+def _utc_nanoseconds(stamps: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch, UTC; naive values are UTC already."""
+    if not (pd.api.types.is_datetime64_dtype(stamps.dtype)
+            or isinstance(stamps.dtype, pd.DatetimeTZDtype)):
+        stamps = pd.to_datetime(stamps, utc=True)  # strings, objects: parse
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert(None)
+    return stamps.to_numpy().astype("datetime64[ns]").view(np.int64)
 
 
 def _neighbour_features(ws_n, wdir, codes, times) -> dict[str, np.ndarray]:
