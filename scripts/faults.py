@@ -316,6 +316,18 @@ def run_ok(stack: Stack, res: Result, deployment: str, timeout: float = 300) -> 
                      f"{deployment} run {state} {brief(message)}".strip())
 
 
+def start_running(stack: Stack, res: Result, deployment: str, label: str
+                  ) -> str | None:
+    """Trigger a run and let it work 10 s; ``None`` (a failed check) if it never
+    reached RUNNING."""
+    run_id = stack.trigger(deployment)
+    state, _ = stack.wait_state(run_id, {"RUNNING", *FINAL}, 180)
+    if not res.check(state == "RUNNING", f"{label} {state} before the fault"):
+        return None
+    time.sleep(10)
+    return run_id
+
+
 # The faults -------------------------------------------------------------------
 def fault_prefect_idle(stack: Stack) -> Result:
     res = Result("f1a `restart prefect-server` (idle)",
@@ -336,11 +348,9 @@ def fault_prefect_idle(stack: Stack) -> Result:
 def fault_prefect_busy(stack: Stack) -> Result:
     res = Result("f1b `restart prefect-server` (run in progress)",
                  "the run ends COMPLETED or failed/crashed, never stuck Running")
-    run_id = stack.trigger(TRAIN_SERVED)
-    state, _ = stack.wait_state(run_id, {"RUNNING", *FINAL}, 180)
-    if not res.check(state == "RUNNING", f"training run {state} before the fault"):
+    run_id = start_running(stack, res, TRAIN_SERVED, "training run")
+    if run_id is None:
         return res
-    time.sleep(10)
     stack.compose("restart", "prefect-server", timeout=120)
     res.check(stack.wait_healthy(timeout=180), "all services healthy again")
     state, message = stack.wait_state(run_id, FINAL, 360)
@@ -355,11 +365,9 @@ def fault_prefect_busy(stack: Stack) -> Result:
 def fault_kill_worker(stack: Stack) -> Result:
     res = Result("f2 `docker kill` the worker during a pool run",
                  "run marked CRASHED (not Running forever); next run succeeds")
-    run_id = stack.trigger(TRAIN_POOL)
-    state, _ = stack.wait_state(run_id, {"RUNNING", *FINAL}, 180)
-    if not res.check(state == "RUNNING", f"pool run {state} before the fault"):
+    run_id = start_running(stack, res, TRAIN_POOL, "pool run")
+    if run_id is None:
         return res
-    time.sleep(10)
     containers = stack.compose("ps", "-q", "worker").split()
     subprocess.run(["docker", "kill", *containers], capture_output=True, check=True)
     killed = time.monotonic()
