@@ -25,7 +25,7 @@ from kedro.framework.startup import bootstrap_project
 from windpower.pipelines.training.evaluation import model_input
 from windpower.synthetic import generate_dataset
 
-N_TURBINES = 6  # the demo farm; sector x turbine must stay a small category set
+N_TURBINES = 6  # the demo farm
 ROWS_PER_DAY = 144 * N_TURBINES
 END = "2026-11-01T00:00Z"
 TRAIN_TARGET_S = 60.0
