@@ -5,10 +5,10 @@ task, then an inference report artifact.
   python services/prefect/inference_flow.py run    # once, now; no server needed
   python services/prefect/inference_flow.py serve  # the inference-flow container
 
-``serve`` registers ``inference-flow/inference-pool`` (work pool, run by the
-worker, started by hand) and serves ``inference-flow/inference-flow`` on its
-schedule and after each completed training run; a served deployment has no work
-pool, its runs execute in the serving container.
+``serve`` serves ``inference-flow/inference-flow`` hourly and after each completed
+training run; its runs execute in the serving container.
+``inference-flow/inference-pool`` (prefect.yaml, registered by the set-up service)
+runs on the worker, started by hand.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from windpower.orchestration.tasks import publish_inference_report
 
 PIPELINES = ("inference",)
 SUMMARY = "inference_summary"
-ENTRYPOINT = "services/prefect/inference_flow.py:inference_flow"
 # A run that has not finished in this time is failed, never left Running.
 TIMEOUT_SECONDS = 60 * 60
 
@@ -61,8 +60,6 @@ def inference_flow(
 if __name__ == "__main__":
     defaults = ServeConfig(
         name="inference-flow",
-        pool_deployment="inference-pool",
-        queue="inference-queue",
         interval_minutes=60,
         tags=["windpower", "inference"],
         description="Scheduled scoring of the weather forecast.",
@@ -74,8 +71,6 @@ if __name__ == "__main__":
             inference_flow,
             defaults,
             prefix="INFERENCE",
-            entrypoint=ENTRYPOINT,
-            limit_name=INFERENCE_LIMIT,
             description=__doc__,
         )
     )

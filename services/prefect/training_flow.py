@@ -4,9 +4,9 @@ pipelines, each node a Prefect task, then a training report artifact.
   python services/prefect/training_flow.py run    # once, now; no server needed
   python services/prefect/training_flow.py serve  # the training-flow container
 
-``serve`` registers ``training-flow/training-pool`` (work pool, run by the worker,
-started by hand) and serves ``training-flow/training-flow`` on its schedule; a
-served deployment has no work pool, its runs execute in the serving container.
+``serve`` serves ``training-flow/training-flow`` on its schedule (daily); its runs
+execute in the serving container. ``training-flow/training-pool`` (prefect.yaml,
+registered by the set-up service) runs on the worker, started by hand.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from windpower.orchestration.tasks import link_mlflow_run, publish_training_repo
 
 PIPELINES = ("data_processing", "training")
 SUMMARY = "training_summary"
-ENTRYPOINT = "services/prefect/training_flow.py:training_flow"
 # A run that has not finished in this time is failed, never left Running.
 TIMEOUT_SECONDS = 2 * 60 * 60
 
@@ -60,9 +59,7 @@ def training_flow(
 if __name__ == "__main__":
     defaults = ServeConfig(
         name="training-flow",
-        pool_deployment="training-pool",
-        queue="training-queue",
-        interval_minutes=60,
+        interval_minutes=24 * 60,
         tags=["windpower", "training"],
         description="Scheduled training of the wind-power model.",
         run_on_start=True,
@@ -72,8 +69,6 @@ if __name__ == "__main__":
             training_flow,
             defaults,
             prefix="TRAINING",
-            entrypoint=ENTRYPOINT,
-            limit_name=TRAINING_LIMIT,
             description=__doc__,
         )
     )

@@ -21,8 +21,6 @@ pytestmark = pytest.mark.unit
 
 DEFAULTS = ServeConfig(
     name="training-flow",
-    pool_deployment="training-pool",
-    queue="training-queue",
     interval_minutes=60,
     tags=["windpower"],
 )
@@ -50,16 +48,14 @@ def test_serve_config_from_env_overrides(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_serve_config_triggers_after_flow() -> None:
-    config = ServeConfig(name="x", pool_deployment="p", queue="q",
-                         after_flow="training-flow")
+    config = ServeConfig(name="x", after_flow="training-flow")
     (trigger,) = config.triggers()
     assert trigger.expect == {"prefect.flow-run.Completed"}
 
 
 def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(training_flow, DEFAULTS, prefix="TRAINING", entrypoint="x.py:f",
-             limit_name="l", argv=["--help"])
+        main(training_flow, DEFAULTS, prefix="TRAINING", argv=["--help"])
     out = capsys.readouterr().out
     assert exit_info.value.code == 0
     assert "run" in out and "serve" in out

@@ -1,15 +1,13 @@
-"""Register the work-pool deployment of a flow and serve the flow itself."""
+"""How a flow is served: its schedule, its triggers, its first run."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from prefect import Flow, get_client
-from prefect.client.schemas.actions import WorkPoolCreate
+from prefect import get_client
 from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
@@ -20,10 +18,7 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.events import DeploymentEventTrigger
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.schedules import Cron, Interval, Schedule
-from prefect.utilities.callables import parameter_schema
-from prefect.workers.process import ProcessWorker
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +32,6 @@ class ServeConfig:
     """How one flow is served and deployed (read from the environment)."""
 
     name: str
-    pool_deployment: str
-    queue: str
-    pool: str = "default-worker-pool"
     interval_minutes: float | None = None
     cron: str | None = None
     timezone: str = "UTC"
@@ -78,68 +70,6 @@ class ServeConfig:
                 },
             )
         ]
-
-
-def ensure_work_pool(pool: str, queue: str) -> None:
-    """Create the process work pool and its queue unless they exist."""
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_work_pool(pool)
-        except ObjectNotFound:
-            template = ProcessWorker.get_default_base_job_template()
-            try:
-                client.create_work_pool(
-                    WorkPoolCreate(
-                        name=pool, type="process", base_job_template=template
-                    )
-                )
-                logger.info("Created work pool %s", pool)
-            except ObjectAlreadyExists:  # the worker created it meanwhile
-                pass
-        try:
-            client.read_work_queue_by_name(name=queue, work_pool_name=pool)
-        except ObjectNotFound:
-            try:
-                client.create_work_queue(name=queue, work_pool_name=pool)
-                logger.info("Created work queue %s on %s", queue, pool)
-            except ObjectAlreadyExists:
-                pass
-
-
-def register_pool_deployment(
-    flow: Flow[..., Any], config: ServeConfig, entrypoint: str, root: Path
-) -> Any:
-    """Create or update ``<flow>/<pool deployment>`` run by the process worker.
-
-    No schedule (users start these runs); the worker runs the entrypoint from
-    ``root`` (``/app`` in the image), so code, ``conf/`` and ``data/`` are found.
-    """
-    ensure_work_pool(config.pool, config.queue)
-    with get_client(sync_client=True) as client:
-        deployment_id = client.create_deployment(
-            flow_id=client.create_flow_from_name(flow.name),
-            name=config.pool_deployment,
-            work_pool_name=config.pool,
-            work_queue_name=config.queue,
-            entrypoint=entrypoint,
-            path=str(root),
-            pull_steps=[
-                {
-                    "prefect.deployments.steps.set_working_directory": {
-                        "directory": str(root)
-                    }
-                }
-            ],
-            job_variables={"working_dir": str(root)},
-            parameters=config.parameters,
-            parameter_openapi_schema=parameter_schema(flow).model_dump_for_openapi(),
-            enforce_parameter_schema=True,
-            tags=config.tags,
-            description=f"{config.description} Runs on the worker (pool "
-            f"{config.pool}, queue {config.queue}); start it by hand.",
-        )
-    logger.info("Registered deployment %s/%s", flow.name, config.pool_deployment)
-    return deployment_id
 
 
 def has_run(flow_name: str) -> bool:
