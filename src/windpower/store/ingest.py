@@ -1,0 +1,168 @@
+"""Ingest contract files (and in-memory frames) into the store, exactly once.
+
+A file is identified by its SHA-256: the same bytes under any name are ingested
+once. Its rows, its rejected rows and its ``ingested_files`` record are written in
+one transaction, so a crash leaves either all of them or none. The file itself is
+only read.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+from psycopg2.extensions import connection as Connection
+
+from windpower.datasets.files import read_table
+from windpower.datasets.preflight import csv_header, parquet_columns
+from windpower.errors import ContractError
+from windpower.store.load import copy_frame, upsert_frame
+from windpower.store.readers import read_turbines
+from windpower.store.rows import contract_rules, rejected_table, split_rows
+
+logger = logging.getLogger(__name__)
+TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
+          "forecast": ("weather_forecasts", ["issued_at", "timestamp", "turbine_id"]),
+          "turbines": ("turbines", ["turbine_id"])}
+_PARQUET = (".parquet", ".pq")
+_CSV = (".csv", ".csv.gz", ".gz")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did. ``status``: ingested, refused or skipped (seen before).
+
+    ``rows_written`` counts rows inserted or changed; re-sent rows count 0.
+    """
+
+    name: str
+    sha256: str | None
+    kind: str | None
+    rows_accepted: int
+    rows_rejected: int
+    status: str
+    error: str | None = None
+    rows_written: int = 0
+
+
+def detect_kind(path: Path) -> str:
+    """``scada`` (has power_kw), ``turbines`` (rated_power_kw) or ``forecast``.
+
+    Raises:
+        ContractError: not a table, or a header that fits no kind.
+    """
+    name = path.name.lower()
+    if name.endswith(_PARQUET):
+        columns = parquet_columns(path, [])
+    elif name.endswith(_CSV):
+        columns = csv_header(path, [])[0]
+    else:
+        raise ContractError(str(path), "*", "file type must be .csv, .csv.gz "
+                            "or .parquet")
+    if "power_kw" in columns:
+        return "scada"
+    if "rated_power_kw" in columns:
+        return "turbines"
+    if "wind_speed" in columns:
+        return "forecast"
+    raise ContractError(str(path), "*", "header fits no kind: expected power_kw "
+                        "(SCADA), rated_power_kw (turbines) or wind_speed "
+                        "(weather forecast)")
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest(), path.stat().st_size
+
+
+def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
+                params: dict | None = None) -> IngestResult:
+    """Ingest one contract file, or skip it if its bytes were ingested before.
+
+    Args:
+        conn: Open connection; this commits.
+        path: CSV, CSV.gz or Parquet file (never modified or moved).
+        as_of: The run's time: SCADA rows after it (plus skew) are rejected.
+        params: Row rules; default the project's data_processing parameters.
+
+    Returns:
+        The result; a refused file has status ``refused`` and the contract error.
+    """
+    path = Path(path)
+    digest, size = file_digest(path)
+    with conn, conn.cursor() as cur:
+        # Two runs given the same file at once: the second waits, then skips it.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))
+        cur.execute("SELECT 1 FROM ingested_files WHERE sha256 = %s", (digest,))
+        if cur.fetchone():
+            logger.info("%s: already ingested (sha256 %s), skipped", path.name, digest)
+            return IngestResult(path.name, digest, None, 0, 0, "skipped")
+        cur.execute("SAVEPOINT ingest_file")
+        kind = None
+        try:
+            kind = detect_kind(path)
+            raw = _read(path, kind)
+            result = _store(conn, kind, raw, path.name, as_of=as_of, params=params)
+        except ContractError as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT ingest_file")
+            logger.warning("%s refused: %s", path.name, exc)
+            result = IngestResult(path.name, digest, kind, 0, 0, "refused", str(exc))
+        result = replace(result, sha256=digest)
+        cur.execute(
+            "INSERT INTO ingested_files (sha256, name, size_bytes, kind, rows_accepted,"
+            " rows_rejected, status, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (digest, path.name, size, result.kind, result.rows_accepted,
+             result.rows_rejected, result.status, result.error))
+    return result
+
+
+def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
+                 as_of: pd.Timestamp, *, params: dict | None = None) -> IngestResult:
+    """Ingest in-memory rows of ``kind`` (no ``ingested_files`` record); commits.
+
+    Returns:
+        The result; rows breaking the contract as a whole give status ``refused``.
+    """
+    raw = frame.copy(deep=False)
+    raw.attrs = {"source": source}
+    with conn:
+        try:
+            return _store(conn, kind, raw, source, as_of=as_of, params=params)
+        except ContractError as exc:
+            logger.warning("%s refused: %s", source, exc)
+            return IngestResult(source, None, kind, 0, 0, "refused", str(exc))
+
+
+def _read(path: Path, kind: str) -> pd.DataFrame:
+    """The contract columns, plus a forecast's own ``issued_at`` when it has one."""
+    raw = read_table(path, kind)
+    if kind == "forecast" and "issued_at" in raw.attrs.get("ignored_columns", []):
+        extra = (pd.read_parquet(path, columns=["issued_at"])
+                 if path.name.lower().endswith(_PARQUET)
+                 else pd.read_csv(path, usecols=["issued_at"], dtype=str))
+        raw = raw.assign(issued_at=extra["issued_at"].to_numpy())
+        raw.attrs["ignored_columns"] = [
+            c for c in raw.attrs["ignored_columns"] if c != "issued_at"]
+    return raw
+
+
+def _store(conn: Connection, kind: str, raw: pd.DataFrame, source: str, *,
+           as_of: pd.Timestamp, params: dict | None) -> IngestResult:
+    """Validate, upsert the accepted rows and record the rejected ones."""
+    rules = {**(params or contract_rules()), "as_of": as_of}
+    turbines = read_turbines(conn) if kind != "turbines" else pd.DataFrame()
+    accepted, rejected = split_rows(kind, raw, turbines, rules)
+    table, key = TABLES[kind]
+    written = upsert_frame(conn, table, accepted, key)
+    if len(rejected):
+        with conn.cursor() as cur:
+            copy_frame(cur, "rejected_rows", rejected_table(rejected, kind, source))
+    logger.info("%s: %s, %d rows accepted (%d written), %d rejected", source, kind,
+                len(accepted), written, len(rejected))
+    return IngestResult(source, None, kind, len(accepted), len(rejected),
+                        "ingested", rows_written=written)

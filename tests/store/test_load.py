@@ -1,0 +1,51 @@
+"""Bulk upsert: a second load writes nothing, a changed value is updated."""
+
+import pandas as pd
+
+from windpower.store.load import upsert_frame
+
+from .conftest import count
+
+KEY = ["turbine_id", "timestamp"]
+
+
+def readings(n: int = 1000, power: float = 500.0) -> pd.DataFrame:
+    times = pd.date_range("2026-03-01", periods=n, freq="10min", tz="UTC")
+    return pd.DataFrame({
+        "turbine_id": "T01", "timestamp": times, "wind_speed": 8.0,
+        "wind_direction": 180.0, "ambient_temperature": 12.5, "power_kw": power,
+        "pitch_angle": [None if i % 2 else 1.5 for i in range(n)]})
+
+
+def test_upsert_frame_second_load_writes_nothing(conn):
+    assert upsert_frame(conn, "readings", readings(), KEY) == 1000
+    conn.commit()
+    assert upsert_frame(conn, "readings", readings(), KEY) == 0
+    conn.commit()
+    assert count(conn, "SELECT count(*) FROM readings") == 1000
+    assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 500
+
+
+def test_upsert_frame_updates_only_the_changed_row(conn):
+    upsert_frame(conn, "readings", readings(), KEY)
+    conn.commit()
+    changed = readings()
+    changed.loc[10, "power_kw"] = 1234.5
+    assert upsert_frame(conn, "readings", changed, KEY) == 1
+    conn.commit()
+    assert count(conn, "SELECT count(*) FROM readings WHERE power_kw = 1234.5") == 1
+    # Only the changed row's ingested_at moved.
+    assert count(conn, "SELECT count(DISTINCT ingested_at) FROM readings") == 2
+
+
+def test_upsert_frame_last_duplicate_in_a_batch_wins(conn):
+    batch = pd.concat([readings(5, power=1.0), readings(5, power=2.0)])
+    assert upsert_frame(conn, "readings", batch, KEY) == 5
+    conn.commit()
+    assert count(conn, "SELECT count(*) FROM readings WHERE power_kw = 2.0") == 5
+
+
+def test_upsert_frame_rolls_back_with_the_callers_transaction(conn):
+    upsert_frame(conn, "readings", readings(), KEY)
+    conn.rollback()
+    assert count(conn, "SELECT count(*) FROM readings") == 0
