@@ -1,4 +1,4 @@
-"""Custom Kedro datasets: contract files, MLflow logging/registry, Postgres."""
+"""Custom Kedro datasets: contract files, MLflow logging/registry, the Postgres record."""
 
 from windpower.datasets.files import (
     JSONDataset,
@@ -11,7 +11,12 @@ from windpower.datasets.mlflow_datasets import (
     MlflowFigureDataset,
     MlflowMetricsDataset,
 )
-from windpower.datasets.postgres import PostgresPredictionsDataset
+from windpower.datasets.store import (
+    PredictionsDataset,
+    ReadingsDataset,
+    TurbinesDataset,
+    WeatherForecastDataset,
+)
 from windpower.datasets.registry import RegisteredModelDataset
 
 __all__ = [
@@ -20,8 +25,11 @@ __all__ = [
     "MlflowFigureDataset",
     "MlflowMetricsDataset",
     "PickleDataset",
-    "PostgresPredictionsDataset",
+    "PredictionsDataset",
+    "ReadingsDataset",
     "RawInputDataset",
     "RegisteredModelDataset",
     "TableDataset",
+    "TurbinesDataset",
+    "WeatherForecastDataset",
 ]

@@ -71,8 +71,8 @@ def inference_markdown(summary: dict[str, Any]) -> str:
     )
     return (
         "# Inference report\n\n"
-        f"- rows scored: **{summary.get('rows_scored')}**, "
-        f"rows rejected: {summary.get('rows_rejected')}\n"
+        f"- rows scored: **{summary.get('rows_scored')}**, from the weather "
+        f"forecast issued at {summary.get('issued_at')}\n"
         f"- model version: **{summary.get('model_version')}** "
         f"(MLflow run `{summary.get('mlflow_run_id')}`)\n"
         f"- forecast window: {summary.get('forecast_start')} to "
