@@ -19,8 +19,9 @@ READING_COLUMNS = ["timestamp", "turbine_id", "wind_speed", "wind_direction",
 
 @dataclass(frozen=True)
 class Fault:
-    """One turbine loses ``loss`` of its output above ``above_wind_speed`` from
-    ``start`` on (a pitch or blade fault a monitoring flow should notice)."""
+    """One turbine loses ``loss`` of its output above ``above_wind_speed`` (its
+    true hub wind) from ``start`` on: a blade or pitch fault a monitoring flow
+    should notice. Nothing else changes, apart from ``T99`` rows that copy it."""
 
     turbine_id: str
     start: pd.Timestamp
