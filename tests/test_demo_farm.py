@@ -39,6 +39,13 @@ def test_readings_same_window_same_rows():
     pd.testing.assert_frame_equal(farm.readings(start, end), farm.readings(start, end))
 
 
+def _day_by_day(farm: DemoFarm, first: pd.Timestamp, days: int) -> pd.DataFrame:
+    """Readings fetched one day at a time, as a streaming ingest would."""
+    return pd.concat([farm.readings(first + pd.Timedelta(days=i),
+                                    first + pd.Timedelta(days=i + 1))
+                      for i in range(days)], ignore_index=True)
+
+
 def test_readings_chunks_join_exactly():
     farm = DemoFarm(seed=5)
     a, c = DAY, DAY + pd.Timedelta(days=40)  # more than one internal block
@@ -46,6 +53,7 @@ def test_readings_chunks_join_exactly():
     whole = farm.readings(a, c)
     joined = pd.concat([farm.readings(a, b), farm.readings(b, c)], ignore_index=True)
     pd.testing.assert_frame_equal(whole, joined)
+    pd.testing.assert_frame_equal(whole, _day_by_day(farm, a, 40))
 
 
 def test_readings_window_is_half_open_utc_ten_minutes():
@@ -68,6 +76,15 @@ def test_readings_no_seam_at_midnight(two_months):
     midnight = (ws_step.index.hour == 0) & (ws_step.index.minute == 0)
     for step in (ws_step, dir_step):
         assert step[midnight].mean() < 1.3 * step[~midnight].mean()
+
+
+def test_readings_events_run_across_midnight():
+    daily = _day_by_day(DemoFarm(), DAY, 30)
+    stopped = _farm_wide(daily, "pitch_angle") > 80
+    evening = stopped.index[stopped.index.time == pd.Timestamp("23:50").time()]
+    next_day = stopped.reindex(evening + pd.Timedelta(minutes=10), fill_value=False)
+    across = stopped.loc[evening].to_numpy() & next_day.to_numpy()
+    assert across.sum() >= 2, "stoppages begun one day go on the next"
 
 
 def test_readings_seasons_and_days():

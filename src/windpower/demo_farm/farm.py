@@ -19,8 +19,9 @@ READING_COLUMNS = ["timestamp", "turbine_id", "wind_speed", "wind_direction",
 
 @dataclass(frozen=True)
 class Fault:
-    """One turbine loses ``loss`` of its output above ``above_wind_speed`` from
-    ``start`` on (a pitch or blade fault a monitoring flow should notice)."""
+    """One turbine loses ``loss`` of its output above ``above_wind_speed`` (its
+    true hub wind) from ``start`` on: a blade or pitch fault a monitoring flow
+    should notice. Nothing else changes, apart from ``T99`` rows that copy it."""
 
     turbine_id: str
     start: pd.Timestamp
@@ -43,6 +44,8 @@ class DemoFarm:
     fault: Fault | None = field(default=None)
 
     def __post_init__(self) -> None:
+        if self.n_turbines < 1:
+            raise ValueError(f"a farm needs turbines, got n_turbines={self.n_turbines}")
         ids = set(self.turbines()["turbine_id"])
         if self.fault is not None and self.fault.turbine_id not in ids:
             raise ValueError(
@@ -55,9 +58,14 @@ class DemoFarm:
     def readings(self, start, end) -> pd.DataFrame:
         """Dirty SCADA rows stamped every 10 min in [start, end), UTC.
 
+        Args:
+            start: First time (inclusive); naive times are taken as UTC.
+            end: Last time (exclusive).
+
         Returns:
             Contract SCADA columns plus ``pitch_angle``, sorted by timestamp
-            and turbine id.
+            and turbine id. Dirt included: gaps, NaNs, out-of-range values,
+            exact duplicates and ``T99`` rows (copies of a real turbine's row).
         """
         first, stop = st.step_of(start, ceil=True), st.step_of(end, ceil=True)
         days = np.arange(first // STEPS_PER_DAY,
@@ -69,7 +77,16 @@ class DemoFarm:
         return frame.loc[inside, READING_COLUMNS].reset_index(drop=True)
 
     def weather_forecast(self, issued_at, hours: int = 48) -> pd.DataFrame:
-        """The forecast issued at ``issued_at``: issued_at + 10 min .. + ``hours``."""
+        """The weather forecast issued at ``issued_at`` (floored to 10 min).
+
+        Args:
+            issued_at: Issue time; it alone (with the seed) fixes the errors.
+            hours: Horizon; rows run from issued_at + 10 min to + ``hours``.
+
+        Returns:
+            Columns issued_at, timestamp, turbine_id, wind_speed,
+            wind_direction, ambient_temperature; one row per turbine and step.
+        """
         return forecasts(self.seed, self.n_turbines, [issued_at], hours)
 
     def weather_forecasts(self, issued_at, hours: int = 48) -> pd.DataFrame:

@@ -30,8 +30,9 @@ def to_utc(value) -> pd.Timestamp:
 
 def step_of(value, ceil: bool = False) -> int:
     """The 10-minute step at (or, with ``ceil``, first at or after) a time."""
-    steps = (to_utc(value) - EPOCH) / STEP
-    return int(np.ceil(steps) if ceil else np.floor(steps))
+    step_ns = 600 * 10**9  # integer arithmetic: an aligned time is never off by one
+    ns = to_utc(value).value - EPOCH.value
+    return -(-ns // step_ns) if ceil else ns // step_ns
 
 
 def stamps(steps: np.ndarray) -> pd.DatetimeIndex:
