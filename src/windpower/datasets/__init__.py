@@ -1,4 +1,4 @@
-"""Custom Kedro datasets: contract files, MLflow logging/registry, the Postgres record."""
+"""Custom Kedro datasets: contract files, MLflow, the Postgres record."""
 
 from windpower.datasets.files import (
     JSONDataset,
@@ -11,13 +11,13 @@ from windpower.datasets.mlflow_datasets import (
     MlflowFigureDataset,
     MlflowMetricsDataset,
 )
+from windpower.datasets.registry import RegisteredModelDataset
 from windpower.datasets.store import (
     PredictionsDataset,
     ReadingsDataset,
     TurbinesDataset,
     WeatherForecastDataset,
 )
-from windpower.datasets.registry import RegisteredModelDataset
 
 __all__ = [
     "ChampionModelDataset",

@@ -34,8 +34,10 @@ environment (serve), PREFIX is {prefix}:
   {prefix}_DESCRIPTION                deployment description
   {prefix}_RUN_ON_START               start a run at once if the flow never ran
                                       (default {run_on_start})
-  {prefix}_AFTER_FLOW                 also run after each completed run of this
-                                      flow (default {after_flow!r}; empty: off)
+  {prefix}_EVENTS                     comma-separated windpower.* events that
+                                      start a run (default {events}; empty: none)
+  {prefix}_RETRAIN_COOLDOWN_HOURS     at most one run per this many hours from
+                                      windpower.model.degraded (default 12)
 environment (both):
   PREFECT_API_URL      Prefect API; `run` falls back to a temporary local server
   MLFLOW_TRACKING_URI  MLflow; `run` falls back to sqlite under MLFLOW_FALLBACK_DIR
@@ -55,7 +57,8 @@ def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
     env = os.environ
     interval = env.get(f"{prefix}_SCHEDULE_INTERVAL_MINUTES")
     tags = env.get(f"{prefix}_TAGS")
-    after = env.get(f"{prefix}_AFTER_FLOW")
+    events = env.get(f"{prefix}_EVENTS")
+    cooldown = env.get(f"{prefix}_RETRAIN_COOLDOWN_HOURS")
     return ServeConfig(
         name=defaults.name,
         interval_minutes=float(interval) if interval else defaults.interval_minutes,
@@ -68,7 +71,10 @@ def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
         else defaults.tags,
         description=env.get(f"{prefix}_DESCRIPTION") or defaults.description,
         run_on_start=_env_flag(f"{prefix}_RUN_ON_START", defaults.run_on_start),
-        after_flow=defaults.after_flow if after is None else (after or None),
+        events=defaults.events if events is None else tuple(
+            e.strip() for e in events.split(",") if e.strip()),
+        retrain_cooldown_hours=float(cooldown) if cooldown
+        else defaults.retrain_cooldown_hours,
     )
 
 
@@ -126,7 +132,7 @@ def main(
             prefix=prefix,
             interval=config.interval_minutes,
             run_on_start=config.run_on_start,
-            after_flow=config.after_flow or "",
+            events=",".join(config.events) or "none",
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True)

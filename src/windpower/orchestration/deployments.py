@@ -20,6 +20,13 @@ from prefect.deployments import run_deployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval, Schedule
 
+from windpower.orchestration.events import (
+    AS_OF_FROM_EVENT,
+    DEGRADED_EVENT,
+    retrain_on_degradation,
+    run_on_event,
+)
+
 logger = logging.getLogger(__name__)
 
 # Interval schedules count from a fixed anchor, so restarting the serve container
@@ -39,7 +46,10 @@ class ServeConfig:
     tags: list[str] = field(default_factory=list)
     description: str = ""
     run_on_start: bool = True
-    after_flow: str | None = None
+    # Events (windpower.*) that start a run at the event's as_of.
+    events: tuple[str, ...] = ()
+    # At most one run per this many hours from windpower.model.degraded.
+    retrain_cooldown_hours: float = 12.0
 
     def schedules(self) -> list[Schedule]:
         """The served deployment's schedule: cron wins over interval; none if unset."""
@@ -57,32 +67,32 @@ class ServeConfig:
         return []
 
     def triggers(self) -> list[DeploymentEventTrigger]:
-        """Run after each completed run of ``after_flow``, if set."""
-        if not self.after_flow:
-            return []
-        return [
-            DeploymentEventTrigger(
-                name=f"{self.name} after {self.after_flow}",
-                expect={"prefect.flow-run.Completed"},
-                match_related={
-                    "prefect.resource.role": "flow",
-                    "prefect.resource.name": self.after_flow,
-                },
-            )
-        ]
+        """One trigger per event; degradation retrains at most once per cooldown."""
+        triggers = []
+        for event in self.events:
+            name = f"{self.name} on {event}"
+            if event == DEGRADED_EVENT:
+                triggers.append(retrain_on_degradation(
+                    timedelta(hours=self.retrain_cooldown_hours),
+                    parameters=dict(AS_OF_FROM_EVENT), name=name))
+            else:
+                triggers.append(run_on_event(event, name))
+        return triggers
 
 
-def has_run(flow_name: str) -> bool:
-    """Tell whether a run of ``flow_name`` (any deployment) completed or is underway."""
+UNDERWAY = (StateType.RUNNING, StateType.PENDING)
+
+
+def has_run(flow_name: str, states: tuple[StateType, ...] = (
+        StateType.COMPLETED, *UNDERWAY)) -> bool:
+    """Tell whether a run of ``flow_name`` (any deployment) is in one of ``states``
+    (default: completed or underway)."""
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(
-                        any_=[StateType.COMPLETED, StateType.RUNNING,
-                              StateType.PENDING]
-                    )
+                    type=FlowRunFilterStateType(any_=list(states))
                 )
             ),
             limit=1,

@@ -8,6 +8,7 @@ from typing import Any
 TRAINING_REPORT_KEY = "training-report"
 TRAINING_METRICS_KEY = "training-metrics"
 INFERENCE_REPORT_KEY = "inference-report"
+INGEST_REPORT_KEY = "ingest-report"
 METRIC_NAMES = ("mae", "rmse", "mae_pct_rated", "r2")
 
 
@@ -81,4 +82,26 @@ def inference_markdown(summary: dict[str, Any]) -> str:
         f"{_number(summary.get('total_predicted_energy_mwh'))} MWh\n\n"
         "| turbine | mean predicted power (kW) |\n|---|---|\n"
         f"{rows}\n"
+    )
+
+
+def ingest_markdown(summary: dict[str, Any]) -> str:
+    """The ingest report: each file's fate, and what the demo farm added."""
+    files = "\n".join(
+        f"| {f['name']} | {f['kind'] or '?'} | {f['status']} | {f['rows_accepted']} "
+        f"| {f['rows_rejected']} | {f['rows_written']} | {f['error'] or ''} |"
+        for f in summary["files"]
+    ) or "| (no new files) | | | | | | |"
+    demo = summary["demo_readings"] + [summary["demo_forecasts"]]
+    written = {"scada": 0, "forecast": 0, "turbines": 0}
+    for part in demo:
+        if part.get("kind"):
+            written[part["kind"]] += part.get("rows_written", 0)
+    issued = ", ".join(summary["demo_forecasts"]["issued"]) or "none"
+    return (
+        f"# Ingest report (as of {summary['as_of']})\n\n"
+        "| file | kind | status | accepted | rejected | new or changed | error |\n"
+        f"|---|---|---|---|---|---|---|\n{files}\n\n"
+        f"- demo farm: {written['scada']} new readings, {written['forecast']} new "
+        f"weather-forecast rows (issued {issued})\n"
     )

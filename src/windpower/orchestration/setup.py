@@ -1,8 +1,9 @@
 """One-time set-up of the platform, run by the one-shot ``setup`` service.
 
 Everything the servers must hold before any flow runs is created here, once, in
-one process: the work pool, the one-run-at-a-time concurrency limits, the crash
-automation and the work-pool deployments (declared in ``prefect.yaml``). The
+one process: the windpower database's schema, the work pool, the one-run-at-a-time
+concurrency limits, the crash automation and the work-pool deployments (declared
+in ``prefect.yaml``). The
 long-running flow containers start after this exits 0 and only serve their flow,
 so two of them can no longer race to create the same object.
 
@@ -19,6 +20,7 @@ import os
 import subprocess
 import sys
 
+import psycopg2
 from prefect import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectNotFound
@@ -28,6 +30,7 @@ from prefect.workers.process import ProcessWorker
 from windpower.orchestration.crashes import ensure_crash_detection
 from windpower.orchestration.guard import FLOW_LIMITS, ensure_concurrency_limit
 from windpower.orchestration.session import project_root
+from windpower.store import connect, migrate
 
 logger = logging.getLogger("windpower.setup")
 
@@ -63,8 +66,20 @@ def deploy_pool_deployments() -> None:
     logger.info("Registered the work-pool deployments of prefect.yaml")
 
 
+def migrate_store() -> None:
+    """Bring the windpower database's schema up to date (versioned migrations)."""
+    conn = connect(retries=7)  # ~1 min: the database may still be starting
+    try:
+        applied = migrate(conn)
+    finally:
+        conn.close()
+    logger.info("Database schema up to date (applied: %s)", ", ".join(applied) or
+                "none")
+
+
 def set_up() -> None:
     """Create or fix every server-side object the flows rely on."""
+    migrate_store()
     ensure_work_pool()
     for limit in FLOW_LIMITS:
         ensure_concurrency_limit(limit)
@@ -78,7 +93,8 @@ def main() -> int:
     logging.getLogger("windpower").setLevel(logging.INFO)
     try:
         set_up()
-    except (subprocess.CalledProcessError, OSError, RuntimeError) as error:
+    except (subprocess.CalledProcessError, OSError, RuntimeError,
+            psycopg2.Error) as error:
         logger.error("set-up failed: %s", error)
         return 1
     logger.info("set-up complete")
