@@ -36,11 +36,16 @@ class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     table = ""
 
-    def __init__(self, as_of: str | None = None, url_env: str = "WINDPOWER_DB_URL"):
+    def __init__(self, as_of: str | None = None, url_env: str = "WINDPOWER_DB_URL",
+                 retries: int = 5, backoff: float = 1.0):
         self._as_of, self._url_env = as_of, url_env
+        self._retries, self._backoff = retries, backoff
+
+    def _connect(self):
+        return connect(self._url_env, retries=self._retries, backoff=self._backoff)
 
     def load(self) -> pd.DataFrame:
-        conn = connect(self._url_env)
+        conn = self._connect()
         try:
             frame = self._read(conn, as_of_time(self._as_of))
         finally:
@@ -104,7 +109,7 @@ class PredictionsDataset(_StoreDataset):
     key = ["issued_at", "timestamp", "turbine_id", "model_version"]
 
     def save(self, data: pd.DataFrame) -> None:
-        conn = connect(self._url_env)
+        conn = self._connect()
         try:
             with conn:
                 changed = upsert_frame(conn, self.table, data, self.key)

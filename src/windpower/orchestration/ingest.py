@@ -63,23 +63,27 @@ def _is_turbines(path: Path) -> bool:
 
 
 def announce(summary: dict[str, Any]) -> None:
-    """Emit what the other flows act on: a new forecast; readings but no model."""
+    """Emit what the other flows act on: a new forecast to score with the
+    champion, or, on a fresh stack, readings and no champion yet."""
     as_of = summary["as_of"]
-    issued = list(summary["demo_forecasts"]["issued"])
-    issued += [f["name"] for f in summary["files"]
-               if f["kind"] == "forecast" and f["rows_written"]]
-    if issued:
-        emit_forecast_issued(as_of, issued)
+    if resolve_alias(MODEL_NAME) is not None:
+        issued = list(summary["demo_forecasts"]["issued"])
+        issued += [f["name"] for f in summary["files"]
+                   if f["kind"] == "forecast" and f["rows_written"]]
+        if issued:
+            emit_forecast_issued(as_of, issued)
+        return
     conn = connect()
     try:
         newest = last_reading_time(conn)
     finally:
         conn.close()
-    if newest is None or resolve_alias(MODEL_NAME) is not None:
+    if newest is None:
         return
     if has_run("training-flow", UNDERWAY):
         logger.info("No champion yet; a training run is already underway.")
         return
+    # Training then announces its champion, which inference scores.
     logger.info("Readings stored and no champion yet: asking for a first model.")
     emit_model_missing(as_of, newest.isoformat())
 

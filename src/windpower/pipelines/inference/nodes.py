@@ -5,6 +5,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from windpower.contract import check_file
 from windpower.errors import NoChampionError, NoForecastError
 from windpower.pipelines.training.evaluation import model_input
 
@@ -15,7 +16,9 @@ def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame
                     ) -> pd.DataFrame:
     """The weather forecast rows to score: known turbines, after the issue time.
 
-    The rows were checked against the data contract when they were ingested.
+    The rows were checked against the data contract when they were ingested. A
+    forecast file without ``issued_at`` (``kedro run`` on files) counts as issued
+    one step before its first time, as the ingest flow counts it.
 
     Args:
         forecast_raw: The newest issued forecast (``issued_at`` + contract columns).
@@ -24,8 +27,14 @@ def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame
     Returns:
         The rows to score, sorted by turbine and time.
     """
+    if forecast_raw.attrs.get("contract_error"):
+        check_file(forecast_raw, "forecast")  # a refused input file: say why
     if forecast_raw.empty:
         raise NoForecastError()
+    if "issued_at" not in forecast_raw:
+        stamps = pd.to_datetime(forecast_raw["timestamp"], utc=True)
+        forecast_raw = forecast_raw.assign(
+            timestamp=stamps, issued_at=stamps.min() - pd.Timedelta(minutes=10))
     known = forecast_raw["turbine_id"].isin(turbines["turbine_id"])
     ahead = forecast_raw["timestamp"] > forecast_raw["issued_at"]
     return forecast_raw.loc[known & ahead].reset_index(drop=True)
