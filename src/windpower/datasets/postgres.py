@@ -1,15 +1,18 @@
-"""Upsert predictions into Postgres (psycopg2), retrying connection errors."""
+"""Upsert predictions into Postgres (psycopg2), retrying connection errors.
+
+The table here is the first schema; ``windpower.store`` migrates it to the keyed
+one (issued_at), after which this writer must move to ``store.load.upsert_frame``.
+"""
 
 import logging
-import os
-import time
 from typing import Any
 
 import pandas as pd
-import psycopg2
 from kedro.io import AbstractDataset, DatasetError
 from psycopg2 import sql
 from psycopg2.extras import execute_values
+
+from windpower.store.connection import StoreUnavailableError, connect
 
 logger = logging.getLogger(__name__)
 COLUMNS = ["timestamp", "turbine_id", "model_version", "predicted_power_kw",
@@ -51,22 +54,10 @@ class PostgresPredictionsDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         self._retries, self._backoff = retries, backoff_seconds
 
     def _connect(self):
-        url = os.environ.get(self._url_env)
-        if not url:
-            raise DatasetError(f"set {self._url_env} to the predictions database URL")
-        for attempt in range(1, self._retries + 1):
-            try:
-                return psycopg2.connect(url, connect_timeout=10)
-            except psycopg2.OperationalError as exc:
-                if attempt == self._retries:
-                    raise DatasetError(
-                        f"cannot connect to the predictions database after "
-                        f"{attempt} attempts: {exc}") from exc
-                wait = self._backoff * 2 ** (attempt - 1)
-                logger.warning("database not reachable (%s); retry in %.1fs",
-                               str(exc).strip(), wait)
-                time.sleep(wait)
-        raise DatasetError("unreachable")  # pragma: no cover, loop always returns
+        try:
+            return connect(self._url_env, self._retries, self._backoff)
+        except StoreUnavailableError as exc:
+            raise DatasetError(str(exc)) from exc
 
     def save(self, data: pd.DataFrame) -> None:
         rows = list(data[COLUMNS].itertuples(index=False, name=None))
