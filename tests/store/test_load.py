@@ -70,3 +70,29 @@ def test_upsert_frame_values_come_back_exactly(conn):
     expected = frame.sort_values(KEY).reset_index(drop=True)
     pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
     assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
+
+
+def test_upsert_frame_predictions_and_quality_tables(conn):
+    issued = pd.Timestamp("2026-03-01T00:00:00Z")
+    predictions = pd.DataFrame({
+        "issued_at": issued, "timestamp": issued + pd.to_timedelta([10, 20], "min"),
+        "turbine_id": "T01", "model_version": 4, "horizon_minutes": [10, 20],
+        "predicted_power_kw": [500.0, 510.0], "p10_power_kw": [400.0, np.nan],
+        "p90_power_kw": [600.0, 610.0], "mlflow_run_id": "run-1"})
+    key = ["issued_at", "timestamp", "turbine_id", "model_version"]
+    assert upsert_frame(conn, "predictions", predictions, key) == 2
+    assert upsert_frame(conn, "predictions", predictions, key) == 0
+    assert count(conn, "SELECT count(*) FROM predictions WHERE p10_power_kw IS NULL "
+                 "AND horizon_minutes = 20 AND model_version = 4") == 1
+    # A date column: loaded through the CSV path.
+    quality = pd.DataFrame({
+        "day": [pd.Timestamp("2026-03-01").date()], "turbine_id": "T01",
+        "horizon_band": "0-6h", "model_version": 4, "rows": 36, "mae_kw": 50.0,
+        "bias_kw": -3.0, "rmse_kw": 70.0, "mae_pct_rated": 2.5,
+        "baseline_mae_kw": 80.0, "skill": 0.375, "coverage_p10_p90": None})
+    qkey = ["day", "turbine_id", "horizon_band", "model_version"]
+    assert upsert_frame(conn, "forecast_quality", quality, qkey) == 1
+    assert upsert_frame(conn, "forecast_quality", quality, qkey) == 0
+    assert upsert_frame(conn, "forecast_quality", quality.assign(rows=37), qkey) == 1
+    conn.commit()
+    assert count(conn, 'SELECT "rows" FROM forecast_quality') == 37
