@@ -4,10 +4,11 @@
   docker compose run --rm -e GIT_COMMIT=$(git rev-parse --short HEAD) \\
       trainer python benchmarks/ingest.py
 
-Prints rows/s of ``upsert_frame`` (the bulk load alone) and of ``ingest_file``
-(read, contract checks and load), then the rows a second ingest of the same file
-adds (skipped by checksum) and those the same rows under another name write
-through the upsert; both must be 0. Uses $WINDPOWER_DB_URL (the compose service).
+Prints rows/s of ``upsert_frame`` (the bulk load alone), of ``ingest_file``
+(read, contract checks and load) and of ``read_readings``, and the rows that a
+second ingest of the same file adds (skipped by checksum) and that the same rows
+under another name write through the upsert: both must be 0. Uses
+$WINDPOWER_DB_URL (the compose service).
 It empties the store's input tables first: never point it at a database you keep.
 """
 
@@ -25,6 +26,7 @@ import pandas as pd
 from windpower.store import connect, migrate
 from windpower.store.ingest import ingest_file, ingest_frame
 from windpower.store.load import upsert_frame
+from windpower.store.readers import read_readings
 
 AS_OF = pd.Timestamp("2026-06-01T00:00:00Z")
 TABLES = "turbines, readings, weather_forecasts, rejected_rows, ingested_files"
@@ -113,6 +115,9 @@ def main() -> None:
         print(f"  {result.name}: {result.status}, accepted {result.rows_accepted:,}, "
               f"rejected {result.rows_rejected:,}, new or changed rows "
               f"{result.rows_written:,}")
+    window = scada["timestamp"].iloc[-min(300_000, len(scada))]
+    timed("read_readings, last 300k rows", min(300_000, len(scada)),
+          lambda: read_readings(conn, window, None))
 
 
 if __name__ == "__main__":
