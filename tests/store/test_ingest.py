@@ -131,3 +131,22 @@ def test_ingest_frame_records_rows_without_a_file(conn, inbox):
     assert count(conn, "SELECT count(*) FROM ingested_files") == 1
     assert count(conn, "SELECT count(*) FROM rejected_rows WHERE source = "
                  "'demo-farm' AND rule = 'unparsable_timestamp'") == 1
+
+
+def test_ingest_file_forecast_rejects_bad_issue_times_and_rows(conn, inbox):
+    ingest_file(conn, inbox / "turbines.csv", AS_OF)
+    hours = scada(4, "2026-03-02T00:00:00Z").drop(columns=["power_kw",
+                                                           "pitch_angle"])
+    hours["issued_at"] = ["2026-03-01T23:00:00Z"] * 3 + ["yesterday"]
+    hours["wind_direction"] = hours["wind_direction"].astype(object)
+    hours.loc[0, "wind_direction"] = 400.0
+    hours.to_csv(inbox / "forecast.csv", index=False)
+    result = ingest_file(conn, inbox / "forecast.csv", AS_OF)
+    assert (result.kind, result.rows_accepted, result.rows_rejected) == (
+        "forecast", 2, 2)
+    with conn.cursor() as cur:
+        cur.execute("SELECT rule, row_data->>'issued_at' FROM rejected_rows "
+                    "ORDER BY rule")
+        assert cur.fetchall() == [
+            ("out_of_range_wind_direction", "2026-03-01T23:00:00+00:00"),
+            ("unparsable_issued_at", "yesterday")]
