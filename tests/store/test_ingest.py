@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from windpower.store.ingest import ingest_file, ingest_frame
+from windpower.store.ingest import ingest_file, ingest_files, ingest_frame
 from windpower.store.readers import latest_weather_forecast, read_readings
 
 from .conftest import count
@@ -46,17 +46,20 @@ def checksums(folder: Path) -> dict[str, str]:
 
 
 def ingest_all(conn, folder: Path) -> dict[str, object]:
-    names = ["turbines.csv", "good.csv", "partly_bad.csv", "image.csv"]
-    return {name: ingest_file(conn, folder / name, AS_OF) for name in names}
+    """Every file of the inbox; ingest_files puts the turbine table first."""
+    results = ingest_files(conn, sorted(folder.iterdir()), AS_OF)
+    return {r.name: r for r in results}
 
 
 def test_ingest_file_keeps_good_rows_rejects_bad_refuses_png(conn, inbox):
     before = checksums(inbox)
     results = ingest_all(conn, inbox)
-    assert [(r.kind, r.status, r.rows_accepted, r.rows_rejected)
-            for r in results.values()] == [
-        ("turbines", "ingested", 1, 0), ("scada", "ingested", 50, 0),
-        ("scada", "ingested", 17, 3), (None, "refused", 0, 0)]
+    assert [(name, r.kind, r.status, r.rows_accepted, r.rows_rejected)
+            for name, r in results.items()] == [
+        ("turbines.csv", "turbines", "ingested", 1, 0),
+        ("good.csv", "scada", "ingested", 50, 0),
+        ("image.csv", None, "refused", 0, 0),
+        ("partly_bad.csv", "scada", "ingested", 17, 3)]
     assert "image.csv" in results["image.csv"].error
     assert "PNG image" in results["image.csv"].error
     assert count(conn, "SELECT count(*) FROM readings") == 67

@@ -83,6 +83,23 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
     return result
 
 
+def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
+                 params: dict | None = None) -> list[IngestResult]:
+    """Ingest several files, turbine tables first (rows are checked against them).
+
+    Returns:
+        One result per file, in the order they were ingested.
+    """
+    def turbines_first(path: Path) -> int:
+        try:
+            return 0 if detect_kind(Path(path)) == "turbines" else 1
+        except ContractError:
+            return 1  # refused (and recorded) in its turn
+
+    ordered = sorted(paths, key=lambda p: (turbines_first(p), str(p)))
+    return [ingest_file(conn, path, as_of, params=params) for path in ordered]
+
+
 def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
                  as_of: pd.Timestamp, *, params: dict | None = None) -> IngestResult:
     """Ingest in-memory rows of ``kind`` (no ``ingested_files`` record); commits.
