@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from windpower.store.ingest import ingest_file, ingest_frame
+from windpower.store.ingest import ingest_file, ingest_files, ingest_frame
 from windpower.store.readers import latest_weather_forecast, read_readings
 
 from .conftest import count
@@ -46,17 +46,20 @@ def checksums(folder: Path) -> dict[str, str]:
 
 
 def ingest_all(conn, folder: Path) -> dict[str, object]:
-    names = ["turbines.csv", "good.csv", "partly_bad.csv", "image.csv"]
-    return {name: ingest_file(conn, folder / name, AS_OF) for name in names}
+    """Every file of the inbox; ingest_files puts the turbine table first."""
+    results = ingest_files(conn, sorted(folder.iterdir()), AS_OF)
+    return {r.name: r for r in results}
 
 
 def test_ingest_file_keeps_good_rows_rejects_bad_refuses_png(conn, inbox):
     before = checksums(inbox)
     results = ingest_all(conn, inbox)
-    assert [(r.kind, r.status, r.rows_accepted, r.rows_rejected)
-            for r in results.values()] == [
-        ("turbines", "ingested", 1, 0), ("scada", "ingested", 50, 0),
-        ("scada", "ingested", 17, 3), (None, "refused", 0, 0)]
+    assert [(name, r.kind, r.status, r.rows_accepted, r.rows_rejected)
+            for name, r in results.items()] == [
+        ("turbines.csv", "turbines", "ingested", 1, 0),
+        ("good.csv", "scada", "ingested", 50, 0),
+        ("image.csv", None, "refused", 0, 0),
+        ("partly_bad.csv", "scada", "ingested", 17, 3)]
     assert "image.csv" in results["image.csv"].error
     assert "PNG image" in results["image.csv"].error
     assert count(conn, "SELECT count(*) FROM readings") == 67
@@ -131,3 +134,22 @@ def test_ingest_frame_records_rows_without_a_file(conn, inbox):
     assert count(conn, "SELECT count(*) FROM ingested_files") == 1
     assert count(conn, "SELECT count(*) FROM rejected_rows WHERE source = "
                  "'demo-farm' AND rule = 'unparsable_timestamp'") == 1
+
+
+def test_ingest_file_forecast_rejects_bad_issue_times_and_rows(conn, inbox):
+    ingest_file(conn, inbox / "turbines.csv", AS_OF)
+    hours = scada(4, "2026-03-02T00:00:00Z").drop(columns=["power_kw",
+                                                           "pitch_angle"])
+    hours["issued_at"] = ["2026-03-01T23:00:00Z"] * 3 + ["yesterday"]
+    hours["wind_direction"] = hours["wind_direction"].astype(object)
+    hours.loc[0, "wind_direction"] = 400.0
+    hours.to_csv(inbox / "forecast.csv", index=False)
+    result = ingest_file(conn, inbox / "forecast.csv", AS_OF)
+    assert (result.kind, result.rows_accepted, result.rows_rejected) == (
+        "forecast", 2, 2)
+    with conn.cursor() as cur:
+        cur.execute("SELECT rule, row_data->>'issued_at' FROM rejected_rows "
+                    "ORDER BY rule")
+        assert cur.fetchall() == [
+            ("out_of_range_wind_direction", "2026-03-01T23:00:00+00:00"),
+            ("unparsable_issued_at", "yesterday")]

@@ -6,7 +6,6 @@ one transaction, so a crash leaves either all of them or none. The file itself i
 only read.
 """
 
-import hashlib
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 from psycopg2.extensions import connection as Connection
 
-from windpower.datasets.files import read_table
-from windpower.datasets.preflight import csv_header, parquet_columns
 from windpower.errors import ContractError
+from windpower.store.files import detect_kind, file_digest, read_rows
 from windpower.store.load import copy_frame, upsert_frame
 from windpower.store.readers import read_turbines
 from windpower.store.rows import contract_rules, rejected_table, split_rows
@@ -25,8 +23,6 @@ logger = logging.getLogger(__name__)
 TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
           "forecast": ("weather_forecasts", ["issued_at", "timestamp", "turbine_id"]),
           "turbines": ("turbines", ["turbine_id"])}
-_PARQUET = (".parquet", ".pq")
-_CSV = (".csv", ".csv.gz", ".gz")
 
 
 @dataclass(frozen=True)
@@ -44,40 +40,6 @@ class IngestResult:
     status: str
     error: str | None = None
     rows_written: int = 0
-
-
-def detect_kind(path: Path) -> str:
-    """``scada`` (has power_kw), ``turbines`` (rated_power_kw) or ``forecast``.
-
-    Raises:
-        ContractError: not a table, or a header that fits no kind.
-    """
-    name = path.name.lower()
-    if name.endswith(_PARQUET):
-        columns = parquet_columns(path, [])
-    elif name.endswith(_CSV):
-        columns = csv_header(path, [])[0]
-    else:
-        raise ContractError(str(path), "*", "file type must be .csv, .csv.gz "
-                            "or .parquet")
-    if "power_kw" in columns:
-        return "scada"
-    if "rated_power_kw" in columns:
-        return "turbines"
-    if "wind_speed" in columns:
-        return "forecast"
-    raise ContractError(str(path), "*", "header fits no kind: expected power_kw "
-                        "(SCADA), rated_power_kw (turbines) or wind_speed "
-                        "(weather forecast)")
-
-
-def file_digest(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest(), path.stat().st_size
 
 
 def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
@@ -106,7 +68,7 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
         kind = None
         try:
             kind = detect_kind(path)
-            raw = _read(path, kind)
+            raw = read_rows(path, kind)
             result = _store(conn, kind, raw, path.name, as_of=as_of, params=params)
         except ContractError as exc:
             cur.execute("ROLLBACK TO SAVEPOINT ingest_file")
@@ -119,6 +81,23 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
             (digest, path.name, size, result.kind, result.rows_accepted,
              result.rows_rejected, result.status, result.error))
     return result
+
+
+def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
+                 params: dict | None = None) -> list[IngestResult]:
+    """Ingest several files, turbine tables first (rows are checked against them).
+
+    Returns:
+        One result per file, in the order they were ingested.
+    """
+    def turbines_first(path: Path) -> int:
+        try:
+            return 0 if detect_kind(Path(path)) == "turbines" else 1
+        except ContractError:
+            return 1  # refused (and recorded) in its turn
+
+    ordered = sorted(paths, key=lambda p: (turbines_first(p), str(p)))
+    return [ingest_file(conn, path, as_of, params=params) for path in ordered]
 
 
 def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
@@ -136,19 +115,6 @@ def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
         except ContractError as exc:
             logger.warning("%s refused: %s", source, exc)
             return IngestResult(source, None, kind, 0, 0, "refused", str(exc))
-
-
-def _read(path: Path, kind: str) -> pd.DataFrame:
-    """The contract columns, plus a forecast's own ``issued_at`` when it has one."""
-    raw = read_table(path, kind)
-    if kind == "forecast" and "issued_at" in raw.attrs.get("ignored_columns", []):
-        extra = (pd.read_parquet(path, columns=["issued_at"])
-                 if path.name.lower().endswith(_PARQUET)
-                 else pd.read_csv(path, usecols=["issued_at"], dtype=str))
-        raw = raw.assign(issued_at=extra["issued_at"].to_numpy())
-        raw.attrs["ignored_columns"] = [
-            c for c in raw.attrs["ignored_columns"] if c != "issued_at"]
-    return raw
 
 
 def _store(conn: Connection, kind: str, raw: pd.DataFrame, source: str, *,

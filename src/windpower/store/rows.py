@@ -57,10 +57,12 @@ def _split_issues(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict
     kept, rejected = [], [raw.loc[bad].astype("string").assign(
         rejection_rule="unparsable_issued_at")]
     for when, rows in raw.loc[~bad].groupby(issued[~bad]):
-        rows.attrs = dict(raw.attrs)
-        valid, wrong, _ = validate_rows(rows, turbines, params, "forecast")
+        # Without issued_at, which the contract would report as an extra column.
+        group = rows.drop(columns="issued_at")
+        group.attrs = dict(raw.attrs)
+        valid, wrong, _ = validate_rows(group, turbines, params, "forecast")
         kept.append(valid.assign(issued_at=when))
-        rejected.append(wrong)
+        rejected.append(wrong.assign(issued_at=when.isoformat()))
     if not kept:
         raise ContractError(str(raw.attrs.get("source", "<memory>")), "issued_at",
                             f"no valid rows: all {len(raw)} rows rejected by rule "
