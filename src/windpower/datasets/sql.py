@@ -60,7 +60,7 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
             and ``parse_dates`` (columns parsed as UTC timestamps).
     """
 
-    def __init__(self, sql: str, url_env: str = "WINDPOWER_DB_URL",
+    def __init__(self, sql: str, *, url_env: str = "WINDPOWER_DB_URL",
                  load_args: dict[str, Any] | None = None, retries: int = 5,
                  backoff_seconds: float = 1.0):
         self._sql, self._url_env = sql.strip().rstrip(";"), url_env
@@ -104,7 +104,7 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         touch_column: Column set to ``now()`` on every write (e.g. ``computed_at``).
     """
 
-    def __init__(self, table: str, key: list[str], url_env: str = "WINDPOWER_DB_URL",
+    def __init__(self, table: str, key: list[str], *, url_env: str = "WINDPOWER_DB_URL",
                  touch_column: str | None = None, retries: int = 5,
                  backoff_seconds: float = 1.0):
         self._table, self._key, self._url_env = table, list(key), url_env
