@@ -90,6 +90,10 @@ def forecasts(reads: pd.DataFrame, issue_hours: int, horizon_steps: int, seed: i
             pd.concat(predictions, ignore_index=True))
 
 
+def _epoch(stamps: pd.Series) -> pd.Series:
+    return (stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+
+
 def joined(reads: pd.DataFrame, weather: pd.DataFrame, predictions: pd.DataFrame
            ) -> pd.DataFrame:
     """What the ``monitoring_rows`` query returns, built in pandas (unit tests)."""
@@ -100,11 +104,17 @@ def joined(reads: pd.DataFrame, weather: pd.DataFrame, predictions: pd.DataFrame
                   labels=["0-6h", "6-24h", "24-48h"]).astype(str)
     return pd.DataFrame({
         "turbine_id": rows["turbine_id"], "model_version": rows["model_version"],
-        "day": rows["timestamp"].dt.floor("D"), "horizon_band": band,
-        "horizon_minutes": rows["horizon_minutes"], "timestamp": rows["timestamp"],
-        "predicted_kw": rows["predicted_power_kw"], "p10_kw": rows["p10_power_kw"],
-        "p90_kw": rows["p90_power_kw"], "actual_kw": rows["power_kw"],
-        "measured_wind": rows["wind_speed"],
-        "measured_temperature": rows["ambient_temperature"],
-        "forecast_wind": rows["wind_speed_forecast"],
+        "epoch": _epoch(rows["timestamp"]), "horizon_minutes": rows["horizon_minutes"],
+        "horizon_band": band, "predicted_kw": rows["predicted_power_kw"],
+        "p10_kw": rows["p10_power_kw"], "p90_kw": rows["p90_power_kw"],
+        "actual_kw": rows["power_kw"], "forecast_wind": rows["wind_speed_forecast"],
         "forecast_temperature": rows["ambient_temperature_forecast"]})
+
+
+def readings_rows(reads: pd.DataFrame) -> pd.DataFrame:
+    """What the ``monitoring_readings`` query returns."""
+    return pd.DataFrame({
+        "turbine_id": reads["turbine_id"], "epoch": _epoch(reads["timestamp"]),
+        "measured_wind": reads["wind_speed"],
+        "measured_temperature": reads["ambient_temperature"],
+        "actual_kw": reads["power_kw"]})

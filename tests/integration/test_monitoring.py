@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psycopg2
 import pytest
 import yaml
 
@@ -100,6 +99,7 @@ def test_monitoring_query_gives_mae_bias_and_bands_of_joined_rows(db_url):
     assert quality.loc["0-6h", "baseline_mae_kw"] == pytest.approx(
         np.mean(np.abs(baseline - np.array([1000.0, 1200.0]))))
     assert set(quality["model_version"]) == {1}
+    assert quality["rows"].sum() == 4
     assert set(quality["day"].astype(str)) == {"2026-03-02"}
 
 

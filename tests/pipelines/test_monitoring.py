@@ -20,11 +20,18 @@ def _reference(holdout_pct: float = 50.0) -> dict:
             "train_start": "2025-01-01T00:00Z", "train_end": "2026-02-28T00:00Z"}
 
 
-def _scored(days: int, losses: dict[str, float], seed: int = 1) -> pd.DataFrame:
-    reads = farm.readings(TURBINES, START, days, seed, losses)
-    weather, predictions = farm.forecasts(reads, 6, 72, seed)
-    rows = farm.joined(reads, weather, predictions)
-    return nodes.score_forecasts(rows, farm.turbines_frame(TURBINES), _reference())
+def _detect(days: int, losses: dict[str, float], params: dict,
+            reference: dict | None = None) -> tuple[dict, pd.DataFrame]:
+    """The detectors on ``days`` of the known farm (turbines losing ``losses``)."""
+    reference = reference or _reference()
+    reads = farm.readings(TURBINES, START, days, 1, losses)
+    weather, predictions = farm.forecasts(reads, 6, 72, 1)
+    turbines = farm.turbines_frame(TURBINES)
+    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
+                                   turbines, reference)
+    readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
+    return report.detect_degradation(scored, readings, NO_HISTOGRAMS, reference,
+                                     params)
 
 
 @pytest.fixture
@@ -33,10 +40,7 @@ def params() -> dict:
 
 
 def test_detect_degradation_names_only_the_turbine_losing_15_percent(params):
-    scored = _scored(days=14, losses={"T3": 0.15})
-
-    result, _ = report.detect_degradation(scored, NO_HISTOGRAMS, _reference(),
-                                          params)
+    result, _ = _detect(14, {"T3": 0.15}, params)
 
     assert result["degraded"] is True
     assert result["turbines"] == ["T3"]
@@ -47,22 +51,17 @@ def test_detect_degradation_names_only_the_turbine_losing_15_percent(params):
 
 
 def test_detect_degradation_healthy_farm_is_not_degraded(params):
-    scored = _scored(days=14, losses={})
-
-    result, table = report.detect_degradation(scored, NO_HISTOGRAMS, _reference(),
-                                              params)
+    result, table = _detect(14, {}, params)
 
     assert result["degraded"] is False and result["turbines"] == []
     assert (table["concept.value"].abs() < 0.02).all()
 
 
 def test_detect_degradation_too_few_samples_never_fires(params):
-    scored = _scored(days=14, losses={"T3": 0.5})
     params["concept"]["min_samples"] = 10**6
     params["performance"]["min_samples"] = 10**6
 
-    result, table = report.detect_degradation(scored, NO_HISTOGRAMS,
-                                              _reference(holdout_pct=0.01), params)
+    result, table = _detect(14, {"T3": 0.5}, params, _reference(holdout_pct=0.01))
 
     assert table.set_index("turbine_id").loc["T3", "concept.value"] > 0.4
     assert result["degraded"] is False and result["reasons"] == {}

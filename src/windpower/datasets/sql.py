@@ -56,8 +56,9 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
     Args:
         sql: The query, with ``%(name)s`` placeholders.
         url_env: Environment variable holding the libpq URL (read at load time).
-        load_args: ``params`` (values for the placeholders; ``as_of: null`` = now)
-            and ``parse_dates`` (columns parsed as UTC timestamps).
+        load_args: ``params`` (values for the placeholders; ``as_of: null`` = now),
+            ``parse_dates`` (columns parsed as UTC timestamps) and ``dtype``
+            (``read_csv`` types; ``category`` makes repeated ids cheap).
     """
 
     def __init__(self, sql: str, *, url_env: str = "WINDPOWER_DB_URL",
@@ -80,7 +81,8 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
         finally:
             conn.close()
         buffer.seek(0)
-        frame = pd.read_csv(buffer, dtype={"turbine_id": str})
+        dtype = {"turbine_id": str} | self._load_args.get("dtype", {})
+        frame = pd.read_csv(buffer, dtype=dtype)
         for column in self._load_args.get("parse_dates", []):
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
         frame.attrs["query_params"] = {k: str(v) for k, v in params.items()}

@@ -36,32 +36,30 @@ def performance_signal(scored: pd.DataFrame, reference: dict, days, params: dict
     return live / reference["holdout_mae_pct_rated"], sums["one"]
 
 
-def concept_signal(scored: pd.DataFrame, days, params: dict
+def concept_signal(readings: pd.DataFrame, days, params: dict
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Energy lost against the champion's curve at the measured wind, in high wind.
 
-    Each reading counts once (a reading is joined to every forecast issue that
-    covered it). Loss = 1 - actual / expected over readings with
-    ``min_wind <= measured wind < max_wind``.
+    Loss = 1 - actual / expected over readings with
+    ``min_wind <= measured wind < max_wind`` (``score_readings``).
 
     Returns:
         (loss, samples), each a (day x turbine) table.
     """
     settings = params["concept"]
-    rows = scored.drop_duplicates(["turbine_id", "timestamp"])
-    rows = rows.loc[rows["measured_wind"].between(
+    rows = readings.loc[readings["measured_wind"].between(
         settings["min_wind"], settings["max_wind"], inclusive="left")]
     sums = rolling_sums(rows.assign(one=1.0), ["one", "actual_kw", "expected_kw"],
                         days, params["lookback_days"])
     return 1 - _ratio(sums["actual_kw"], sums["expected_kw"]), sums["one"]
 
 
-def loss_by_bin(scored: pd.DataFrame, turbine: str, since: pd.Timestamp,
+def loss_by_bin(readings: pd.DataFrame, turbine: str, since: pd.Timestamp,
                 params: dict) -> dict[str, float]:
     """Evidence: the loss per wind-speed bin (``"8-9"``: 8 to 9 m/s) of a turbine."""
     settings = params["concept"]
-    rows = scored.loc[(scored["turbine_id"] == turbine) & (scored["day"] > since)]
-    rows = rows.drop_duplicates("timestamp")
+    rows = readings.loc[(readings["turbine_id"] == turbine)
+                        & (readings["day"] > since)]
     rows = rows.loc[rows["measured_wind"] >= settings["min_wind"]]
     width = settings["bin_width"]
     low = (rows["measured_wind"] // width) * width
@@ -83,28 +81,29 @@ def _states(signals: dict, params: dict) -> dict[str, pd.DataFrame]:
     return states
 
 
-def _as_of_day(scored: pd.DataFrame, as_of) -> pd.Timestamp:
+def _as_of_day(days: pd.Series, as_of) -> pd.Timestamp:
     """The last day to judge: ``as_of``'s, or the newest data's when it is null."""
     if as_of is not None:
         stamp = pd.Timestamp(as_of)
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
         return stamp.tz_convert("UTC").floor("D")
-    if len(scored):
-        return scored["day"].max()
+    if len(days):
+        return days.max()
     return pd.Timestamp.now(tz="UTC").floor("D")  # pragma: no cover, no data
 
 
-def compute_signals(scored: pd.DataFrame, histograms: pd.DataFrame, reference: dict,
-                    params: dict) -> dict:
+def compute_signals(scored: pd.DataFrame, readings: pd.DataFrame,
+                    histograms: pd.DataFrame, reference: dict, params: dict) -> dict:
     """Every detector's daily values, samples and replayed states.
 
     Returns:
         ``{"days", "signals": {name: (values, samples)}, "states": {name: table}}``;
         names are ``performance``, ``concept``, ``drift:<variable>``.
     """
-    days = daily_index(scored["day"], _as_of_day(scored, params["as_of"]))
+    seen = pd.concat([scored["day"], readings["day"]])
+    days = daily_index(seen, _as_of_day(seen, params["as_of"]))
     signals = {"performance": performance_signal(scored, reference, days, params),
-               "concept": concept_signal(scored, days, params)}
+               "concept": concept_signal(readings, days, params)}
     window = (reference["train_start"], reference["train_end"])
     for variable, pair in drift_signals(histograms, days, window, params).items():
         signals[f"drift:{variable}"] = pair

@@ -59,37 +59,68 @@ def _curve_at(curve: dict, turbine: np.ndarray, wind: np.ndarray,
         temperature, hub)))
 
 
+def _with_time(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``timestamp`` and ``day`` (UTC midnight) from the query's epoch seconds."""
+    epoch = frame["epoch"].to_numpy("int64")
+    return {"timestamp": pd.to_datetime(epoch, unit="s", utc=True),
+            "day": pd.to_datetime(epoch - epoch % 86_400, unit="s", utc=True)}
+
+
+def _turbine_column(turbines: pd.DataFrame, ids: pd.Series, column: str
+                    ) -> np.ndarray:
+    """Each row's turbine constant (NaN for an unknown turbine)."""
+    # Look up the few distinct ids, not every row's string.
+    codes, names = pd.factorize(ids)
+    table = turbines.set_index("turbine_id")[column].reindex(names).to_numpy(float)
+    return np.append(table, np.nan)[codes]
+
+
 def score_forecasts(rows: pd.DataFrame, turbines: pd.DataFrame, reference: dict
                     ) -> pd.DataFrame:
-    """Each joined row with its error, baseline and expected power.
+    """Each prediction with its error and its baseline.
 
     Args:
         rows: Predictions joined to readings and weather forecasts (one row per
-            prediction): ``predicted_kw``, ``p10_kw``, ``p90_kw``, ``actual_kw``,
-            ``forecast_wind``/``forecast_temperature``, ``measured_wind``/
-            ``measured_temperature``, ``horizon_band``, ``day``, ``timestamp``.
+            prediction): ``epoch`` (target time), ``horizon_minutes``,
+            ``horizon_band``, ``predicted_kw``, ``p10_kw``, ``p90_kw``,
+            ``actual_kw``, ``forecast_wind``, ``forecast_temperature``.
         turbines: ``turbine_id``, ``rated_power_kw``, ``hub_height_m``.
         reference: From ``champion_reference``.
 
     Returns:
-        Rows of the champion and earlier versions, plus ``rated_power_kw``,
-        ``error_kw`` (predicted - actual), ``baseline_kw`` (the champion's curve on
-        the same forecast weather) and ``expected_kw`` (the curve at the measured
-        wind: what the turbine made when the champion was trained).
+        Rows of the champion and earlier versions, plus ``timestamp``, ``day``,
+        ``rated_power_kw``, ``error_kw`` (predicted - actual) and ``baseline_kw``
+        (the champion's binned curve on the same forecast weather).
     """
     frame = rows.loc[rows["model_version"] <= reference["version"]]
-    meta = turbines.set_index("turbine_id")
-    turbine = frame["turbine_id"].to_numpy()
-    rated = meta["rated_power_kw"].reindex(turbine).to_numpy(float)
-    hub = meta["hub_height_m"].reindex(turbine).to_numpy(float)
-    curve = reference["curve"]
+    ids = frame["turbine_id"]
+    baseline = _curve_at(reference["curve"], ids.to_numpy(),
+                         frame["forecast_wind"].to_numpy(float),
+                         frame["forecast_temperature"].to_numpy(float),
+                         _turbine_column(turbines, ids, "hub_height_m"))
     return frame.assign(
-        rated_power_kw=rated,
-        error_kw=frame["predicted_kw"] - frame["actual_kw"],
-        baseline_kw=_curve_at(curve, turbine, frame["forecast_wind"].to_numpy(float),
-                              frame["forecast_temperature"].to_numpy(float), hub),
-        expected_kw=_curve_at(curve, turbine, frame["measured_wind"].to_numpy(float),
-                              frame["measured_temperature"].to_numpy(float), hub))
+        **_with_time(frame), rated_power_kw=_turbine_column(
+            turbines, ids, "rated_power_kw"),
+        error_kw=frame["predicted_kw"] - frame["actual_kw"], baseline_kw=baseline)
+
+
+def score_readings(readings: pd.DataFrame, turbines: pd.DataFrame, reference: dict
+                   ) -> pd.DataFrame:
+    """Each reading with ``expected_kw``: the champion's curve at the measured wind
+    (what the turbine made, at this wind, in the data the champion learnt from).
+
+    Args:
+        readings: ``turbine_id``, ``epoch``, ``measured_wind``,
+            ``measured_temperature``, ``actual_kw``.
+        turbines: ``turbine_id``, ``hub_height_m``.
+        reference: From ``champion_reference``.
+    """
+    ids = readings["turbine_id"]
+    expected = _curve_at(reference["curve"], ids.to_numpy(),
+                         readings["measured_wind"].to_numpy(float),
+                         readings["measured_temperature"].to_numpy(float),
+                         _turbine_column(turbines, ids, "hub_height_m"))
+    return readings.assign(**_with_time(readings), expected_kw=expected)
 
 
 def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
@@ -104,18 +135,16 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
         ``baseline_mae_kw``, ``skill`` (1 - MAE / baseline MAE) and
         ``coverage_p10_p90`` (share of actuals inside P10-P90; NULL without them).
     """
-    error = scored["error_kw"].to_numpy(float)
-    has_band = (scored["p10_kw"].notna() & scored["p90_kw"].notna()).to_numpy()
-    actual = scored["actual_kw"].to_numpy(float)
-    inside = (scored["p10_kw"].to_numpy(float) <= actual) & (
-        actual <= scored["p90_kw"].to_numpy(float))
-    parts = pd.DataFrame({
-        **{k: scored[k].to_numpy() for k in QUALITY_KEY},
-        "abs": np.abs(error), "err": error, "sq": error**2,
-        "pct": 100 * np.abs(error) / scored["rated_power_kw"].to_numpy(float),
-        "base": np.abs(scored["baseline_kw"].to_numpy(float) - actual),
-        "banded": has_band, "inside": inside & has_band})
-    sums = parts.groupby(QUALITY_KEY, sort=True).agg(
+    actual = scored["actual_kw"]
+    has_band = scored["p10_kw"].notna() & scored["p90_kw"].notna()
+    inside = (scored["p10_kw"] <= actual) & (actual <= scored["p90_kw"])
+    error = scored["error_kw"]
+    parts = scored[QUALITY_KEY].assign(
+        abs=error.abs(), err=error, sq=error**2,
+        pct=100 * error.abs() / scored["rated_power_kw"],
+        base=(scored["baseline_kw"] - actual).abs(), banded=has_band,
+        inside=inside & has_band)
+    sums = parts.groupby(QUALITY_KEY, sort=True, observed=True).agg(
         rows=("abs", "size"), abs=("abs", "sum"), err=("err", "sum"), sq=("sq", "sum"),
         pct=("pct", "sum"), base=("base", "sum"), banded=("banded", "sum"),
         inside=("inside", "sum"))
@@ -130,7 +159,9 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
     quality["skill"] = skill.where(quality["baseline_mae_kw"] > 0, 0.0)
     quality["coverage_p10_p90"] = coverage.where(sums["banded"] > 0)
     quality = quality.reset_index()
-    quality["day"] = pd.to_datetime(quality["day"]).dt.date
+    quality["day"] = quality["day"].dt.date
+    quality["turbine_id"] = quality["turbine_id"].astype(str)
+    quality["horizon_band"] = quality["horizon_band"].astype(str)
     logger.info("forecast quality: %d rows from %d predictions", len(quality),
                 len(scored))
     return quality

@@ -45,12 +45,14 @@ def _evidence(row: pd.Series, names: list[str], reference: dict) -> dict:
     return evidence
 
 
-def detect_degradation(scored: pd.DataFrame, histograms: pd.DataFrame,
-                       reference: dict, params: dict) -> tuple[dict, pd.DataFrame]:
+def detect_degradation(scored: pd.DataFrame, readings: pd.DataFrame,
+                       histograms: pd.DataFrame, reference: dict, params: dict
+                       ) -> tuple[dict, pd.DataFrame]:
     """Decide which turbines the champion no longer serves well, and why.
 
     Args:
         scored: From ``score_forecasts``.
+        readings: From ``score_readings``.
         histograms: Daily wind histograms of the readings (input drift).
         reference: From ``champion_reference``.
         params: ``monitoring`` parameters (thresholds, ``degrade_on``).
@@ -61,7 +63,7 @@ def detect_degradation(scored: pd.DataFrame, histograms: pd.DataFrame,
         detector of ``degrade_on``; ``reasons``: every active detector per turbine)
         and the last day's signals of every turbine.
     """
-    computed = compute_signals(scored, histograms, reference, params)
+    computed = compute_signals(scored, readings, histograms, reference, params)
     signals = turbine_signals(computed)
     names = list(computed["signals"])
     since = computed["days"][-1] - pd.Timedelta(days=params["lookback_days"])
@@ -75,7 +77,7 @@ def detect_degradation(scored: pd.DataFrame, histograms: pd.DataFrame,
         evidence[turbine] = _evidence(row, names, reference)
         if "concept" in active:
             evidence[turbine]["concept"]["loss_by_bin"] = loss_by_bin(
-                scored, turbine, since, params)
+                readings, turbine, since, params)
     named = sorted(t for t, active in reasons.items()
                    if {a.split(":")[0] for a in active} & set(params["degrade_on"]))
     report = {"degraded": bool(named), "turbines": named, "reasons": reasons,
