@@ -92,11 +92,12 @@ def monitor_once(params: dict) -> dict[str, float]:
         seconds[stage], mark = now - mark, now
 
     rows = _query("monitoring_rows", as_of=str(AS_OF), window_days=DAYS).load()
+    lap("rows query (join, COPY, parse)")
     readings = _query("monitoring_readings", as_of=str(AS_OF), window_days=DAYS).load()
     turbines = _query("monitoring_turbines").load()
     histograms = _query("monitoring_wind_histograms", as_of=str(AS_OF),
                         reference_days=400).load()
-    lap("queries")
+    lap("other queries")
     scored = nodes.score_forecasts(rows, turbines, reference)
     readings = nodes.score_readings(readings, turbines, reference)
     quality = nodes.compute_forecast_quality(scored)

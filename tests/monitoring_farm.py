@@ -36,16 +36,21 @@ def curve_kw(curve: dict, turbine: np.ndarray, wind: np.ndarray) -> np.ndarray:
 
 
 def readings(turbines: list[str], start: str, days: int, seed: int,
-             losses: dict[str, float] | None = None) -> pd.DataFrame:
-    """10-minute readings; ``losses[t]``: share of power turbine t loses >= 8 m/s."""
+             losses: dict[str, float] | None = None, curve: dict | None = None
+             ) -> pd.DataFrame:
+    """10-minute readings; ``losses[t]``: share of power turbine t loses >= 8 m/s.
+
+    Power follows ``curve`` (default: ``known_curve``).
+    """
     rng = np.random.default_rng(seed)
+    curve = curve or known_curve(turbines)
     times = pd.date_range(start, periods=days * 144, freq=STEP, tz="UTC")
     frames = []
     for turbine in turbines:
         noise = rng.normal(0, 0.35, len(times))
         wind = np.clip(8.5 + np.cumsum(noise) * 0.15 + 3 * np.sin(
             np.arange(len(times)) / 70 + rng.uniform(0, 6)), 0.5, 24.0)
-        power = curve_kw(known_curve(turbines), np.full(len(times), turbine), wind)
+        power = curve_kw(curve, np.full(len(times), turbine), wind)
         power = power * (1 + rng.normal(0, 0.02, len(times)))
         power[wind >= 8.0] *= 1 - (losses or {}).get(turbine, 0.0)
         frames.append(pd.DataFrame({
@@ -56,7 +61,7 @@ def readings(turbines: list[str], start: str, days: int, seed: int,
 
 
 def forecasts(reads: pd.DataFrame, issue_hours: int, horizon_steps: int, seed: int,
-              *, version: int = 1, quantiles: bool = True
+              *, version: int = 1, quantiles: bool = True, curve: dict | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Weather forecasts and predictions issued every ``issue_hours``.
 
@@ -66,7 +71,7 @@ def forecasts(reads: pd.DataFrame, issue_hours: int, horizon_steps: int, seed: i
     rng = np.random.default_rng(seed)
     turbines = sorted(reads["turbine_id"].unique())
     wide = reads.pivot(index="timestamp", columns="turbine_id", values="wind_speed")
-    curve = known_curve(turbines)
+    curve = curve or known_curve(turbines)
     issues = wide.index[:: issue_hours * 6]
     weather, predictions = [], []
     for issued in issues:
