@@ -42,7 +42,7 @@ def _events(since) -> list:
     with get_client(sync_client=True) as client:
         page = client.read_events(EventFilter(
             occurred=EventOccurredFilter(since=since),
-            event=EventNameFilter(name=[DEGRADED_EVENT])))
+            event=EventNameFilter(name=[DEGRADED_EVENT])), limit=50)  # server max
     return page.events
 
 
