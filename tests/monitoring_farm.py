@@ -35,7 +35,7 @@ def curve_kw(curve: dict, turbine: np.ndarray, wind: np.ndarray) -> np.ndarray:
     return curve_power(curve, turbine, normalised_wind(wind, rho))
 
 
-def readings(turbines: list[str], start: str, days: int, seed: int,
+def readings(turbines: list[str], start: str, days: int, seed: int, *,
              losses: dict[str, float] | None = None, curve: dict | None = None
              ) -> pd.DataFrame:
     """10-minute readings; ``losses[t]``: share of power turbine t loses >= 8 m/s.

@@ -24,7 +24,7 @@ def _detect(days: int, losses: dict[str, float], params: dict,
             reference: dict | None = None) -> tuple[dict, pd.DataFrame]:
     """The detectors on ``days`` of the known farm (turbines losing ``losses``)."""
     reference = reference or _reference()
-    reads = farm.readings(TURBINES, START, days, 1, losses)
+    reads = farm.readings(TURBINES, START, days, 1, losses=losses)
     weather, predictions = farm.forecasts(reads, 6, 72, 1)
     turbines = farm.turbines_frame(TURBINES)
     scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),

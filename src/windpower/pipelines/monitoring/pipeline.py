@@ -28,7 +28,7 @@ def create_pipeline(**kwargs) -> Pipeline:
              name="detect_degradation_node"),
         Node(func=report.summarise_monitoring,
              inputs=["forecast_quality", "turbine_signals", "degradation_report"],
-             outputs=["monitoring_metrics", "monitoring_tags"],
+             outputs=["monitoring_metrics", "monitoring_tags", "monitoring_summary"],
              name="summarise_monitoring_node"),
         Node(func=plots.plot_forecast_vs_actual,
              inputs=["scored_forecasts", "degradation_report",

@@ -89,12 +89,14 @@ def detect_degradation(scored: pd.DataFrame, readings: pd.DataFrame,
 
 
 def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
-                         report: dict) -> tuple[dict, dict]:
-    """Metrics and tags of the monitoring run.
+                         report: dict) -> tuple[dict, dict, dict]:
+    """Metrics, tags and summary of the monitoring run.
 
     Returns:
         Metrics (quality per horizon band of the champion over the window, each
-        turbine's signals, ``degraded``) and tags (``windpower.champion_version``).
+        turbine's signals, ``degraded``), tags (``windpower.champion_version``) and
+        the summary for the orchestrator (free output): the degradation report
+        plus ``quality`` per band, the input of ``emit_degradation_event``.
     """
     version = report["champion_version"]
     own = quality.loc[quality["model_version"] == version]
@@ -115,4 +117,4 @@ def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
     tags = {"windpower.champion_version": version,
             "windpower.degraded": report["degraded"],
             "windpower.as_of_day": report["as_of_day"]}
-    return metrics, tags
+    return metrics, tags, report | {"quality": metrics["band"]}
