@@ -55,3 +55,14 @@ def test_hook_ignores_pipelines_without_training(mlflow_store, catalog):
     hook.before_pipeline_run({"run_id": "s"}, _pipeline("inference"), catalog)
     assert mlflow.active_run() is None
     hook.after_pipeline_run({"run_id": "s"}, {}, _pipeline("inference"), catalog)
+
+
+def test_hook_opens_monitoring_runs_in_their_own_experiment(mlflow_store, catalog):
+    hook = MlflowRunHook()
+    params = {"run_id": "m1", "pipeline_names": ["monitoring"]}
+    hook.before_pipeline_run(params, _pipeline("monitoring"), catalog)
+    run_id = mlflow.active_run().info.run_id
+    hook.after_pipeline_run(params, {}, _pipeline("monitoring"), catalog)
+    run = mlflow.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert mlflow.get_experiment(run.info.experiment_id).name == "windpower-monitoring"

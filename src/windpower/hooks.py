@@ -1,4 +1,4 @@
-"""One MLflow run around every Kedro run that trains a model."""
+"""One MLflow run around every Kedro run that trains or monitors a model."""
 
 import logging
 from typing import Any
@@ -12,6 +12,8 @@ logger = logging.getLogger(__name__)
 EXPERIMENT = "windpower-training"
 EXPERIMENT_KIND = "custom_model_development"
 TRAINING_TAG = "training"
+# Node tag -> experiment of the run opened around a pipeline with such a node.
+EXPERIMENTS = {TRAINING_TAG: EXPERIMENT, "monitoring": "windpower-monitoring"}
 MAX_PARAM_LENGTH = 500
 
 
@@ -21,11 +23,12 @@ def _session_id(run_params: dict[str, Any]) -> str:
 
 
 class MlflowRunHook:
-    """Open an MLflow run before a training pipeline, close it after.
+    """Open an MLflow run before a training or monitoring pipeline, close it after.
 
-    The run is tagged ``kedro_session_id``; all ``params:`` of the run are logged
-    as flat parameters. Pipelines without a node tagged ``training`` (data
-    processing alone, inference) get no run. ``MLFLOW_TRACKING_URI`` and
+    The run goes to the experiment of the first tag of ``EXPERIMENTS`` a node
+    carries; it is tagged ``kedro_session_id``; all ``params:`` of the run are
+    logged as flat parameters. Pipelines without such a node (data processing
+    alone, inference) get no run. ``MLFLOW_TRACKING_URI`` and
     ``MLFLOW_RUN_ID`` (resume a run) are honoured by MLflow itself.
     """
 
@@ -36,10 +39,11 @@ class MlflowRunHook:
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline,
                             catalog: CatalogProtocol) -> None:
         self._owns_run = False
-        if not any(TRAINING_TAG in node.tags for node in pipeline.nodes):
+        experiment = _experiment(pipeline)
+        if experiment is None:
             return
         if mlflow.active_run() is None:
-            mlflow.set_experiment(EXPERIMENT)
+            mlflow.set_experiment(experiment)
             # Without this MLflow 3's UI opens the experiment as a GenAI (traces)
             # page; this is model training, so show the runs, metrics and plots.
             mlflow.set_experiment_tag("mlflow.experimentKind", EXPERIMENT_KIND)
@@ -82,6 +86,12 @@ class MlflowRunHook:
             mlflow.end_run("FAILED")
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not mark the MLflow run FAILED: %s", exc)
+
+
+def _experiment(pipeline: Pipeline) -> str | None:
+    """The experiment of the first ``EXPERIMENTS`` tag found on a node, if any."""
+    tags = set().union(*(node.tags for node in pipeline.nodes))
+    return next((name for tag, name in EXPERIMENTS.items() if tag in tags), None)
 
 
 def _flatten(data: dict, prefix: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ the rest of their time period"). So it retrains at most once per ``W``, however
 often monitoring reports the same degradation; later reports are not queued.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect.events import DeploymentEventTrigger, emit_event
@@ -36,7 +36,7 @@ MODEL_RESOURCE = {"prefect.resource.id": "windpower.model.windpower",
 DEFAULT_COOLDOWN = timedelta(hours=12)
 
 
-def emit_degradation_event(report: dict, as_of: str) -> None:
+def emit_degradation_event(report: dict, as_of: str | None = None) -> None:
     """Emit ``windpower.model.degraded`` (payload: the evidence) if degraded.
 
     Args:
@@ -46,7 +46,7 @@ def emit_degradation_event(report: dict, as_of: str) -> None:
     if not report.get("degraded"):
         return
     payload: dict[str, Any] = {
-        "as_of": as_of,
+        "as_of": as_of or datetime.now(UTC).isoformat(),
         "champion_version": report["champion_version"],
         "turbines": report["turbines"], "reasons": report["reasons"],
         "evidence": report["evidence"]}

@@ -1,0 +1,62 @@
+"""MLflow run information as data: the champion's training run, run tags."""
+
+import logging
+from typing import Any
+
+import mlflow
+from kedro.io import AbstractDataset, DatasetError
+from mlflow.exceptions import MlflowException
+
+logger = logging.getLogger(__name__)
+_MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}
+
+
+class ChampionRunDataset(AbstractDataset[None, dict | None]):
+    """The training run behind ``models:/<name>@<alias>``.
+
+    Load returns ``{"version", "run_id", "metrics", "params", "tags",
+    "start_time"}`` (start time in ms since the epoch, as MLflow gives it), or
+    None when there is no such alias (as ``ChampionModelDataset`` does).
+    """
+
+    def __init__(self, model_name: str, alias: str = "champion"):
+        self._name, self._alias = model_name, alias
+
+    def load(self) -> dict | None:
+        client = mlflow.MlflowClient()
+        try:
+            version = client.get_model_version_by_alias(self._name, self._alias)
+        except MlflowException as exc:
+            if exc.error_code not in _MISSING:
+                raise
+            return None
+        run = client.get_run(version.run_id)
+        return {"version": int(version.version), "run_id": version.run_id,
+                "metrics": dict(run.data.metrics), "params": dict(run.data.params),
+                "tags": dict(run.data.tags), "start_time": run.info.start_time}
+
+    def save(self, data: None) -> None:
+        raise DatasetError("the champion's run is written by training")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"model_name": self._name, "alias": self._alias}
+
+
+class MlflowTagsDataset(AbstractDataset[dict, dict]):
+    """Save a flat dict as tags of the active run (the project hook opens it)."""
+
+    def __init__(self) -> None:
+        self._tags: dict | None = None
+
+    def save(self, data: dict) -> None:
+        self._tags = {str(k): str(v) for k, v in data.items()}
+        if mlflow.active_run() is not None:
+            mlflow.set_tags(self._tags)
+
+    def load(self) -> dict:
+        if self._tags is None:
+            raise DatasetError("tags not saved in this run")
+        return self._tags
+
+    def _describe(self) -> dict[str, Any]:
+        return {}

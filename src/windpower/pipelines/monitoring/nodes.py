@@ -1,0 +1,167 @@
+"""Nodes of the monitoring pipeline: the champion's reference, forecast quality."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from windpower.errors import NoChampionError
+from windpower.forecast_model import air_density, curve_power, normalised_wind
+
+logger = logging.getLogger(__name__)
+QUALITY_KEY = ["day", "turbine_id", "horizon_band", "model_version"]
+
+
+def _training_window(run: dict, params: dict) -> tuple[str, str]:
+    """The champion's training data window, from its run's tags (else a fallback:
+    ``fallback_days`` before the run started)."""
+    tags = run["tags"]
+    end = tags.get(params["end_tag"])
+    end = pd.Timestamp(end) if end else pd.Timestamp(run["start_time"], unit="ms")
+    start = tags.get(params["start_tag"])
+    start = (pd.Timestamp(start) if start
+             else end - pd.Timedelta(days=params["fallback_days"]))
+    return (start.tz_localize("UTC") if start.tzinfo is None else start).isoformat(), (
+        end.tz_localize("UTC") if end.tzinfo is None else end).isoformat()
+
+
+def champion_reference(champion: dict | None, run: dict | None, params: dict) -> dict:
+    """What the live forecasts are judged against, all from the champion in MLflow.
+
+    Args:
+        champion: ``{"model", "version", "run_id"}`` (``ChampionModelDataset``).
+        run: The champion's training run (``ChampionRunDataset``).
+        params: ``monitoring`` parameters (``holdout_metrics``, ``training_window``).
+
+    Returns:
+        ``version``, ``run_id``, the binned power ``curve`` the model was fitted
+        on, its holdout MAE (kW and % of rated) and its training window.
+    """
+    if champion is None or run is None:
+        raise NoChampionError()
+    if int(run["version"]) != int(champion["version"]):
+        raise RuntimeError(f"the champion moved while loading (model version "
+                           f"{champion['version']}, run of {run['version']})")
+    bundle = champion["model"].unwrap_python_model().bundle
+    names = params["holdout_metrics"]
+    start, end = _training_window(run, params["training_window"])
+    return {"version": int(champion["version"]), "run_id": champion["run_id"],
+            "curve": bundle["lookup"]["curve"],
+            "holdout_mae_kw": float(run["metrics"][names["mae_kw"]]),
+            "holdout_mae_pct_rated": float(run["metrics"][names["mae_pct_rated"]]),
+            "train_start": start, "train_end": end}
+
+
+def _curve_at(curve: dict, turbine: np.ndarray, wind: np.ndarray,
+              temperature: np.ndarray, hub: np.ndarray) -> np.ndarray:
+    """The binned curve's power at density-normalised wind, as training scores it."""
+    return curve_power(curve, turbine, normalised_wind(wind, air_density(
+        temperature, hub)))
+
+
+def _with_time(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``timestamp`` and ``day`` (UTC midnight) from the query's epoch seconds."""
+    epoch = frame["epoch"].to_numpy("int64")
+    return {"timestamp": pd.to_datetime(epoch, unit="s", utc=True),
+            "day": pd.to_datetime(epoch - epoch % 86_400, unit="s", utc=True)}
+
+
+def _turbine_column(turbines: pd.DataFrame, ids: pd.Series, column: str
+                    ) -> np.ndarray:
+    """Each row's turbine constant (NaN for an unknown turbine)."""
+    # Look up the few distinct ids, not every row's string.
+    codes, names = pd.factorize(ids)
+    table = turbines.set_index("turbine_id")[column].reindex(names).to_numpy(float)
+    return np.append(table, np.nan)[codes]
+
+
+def score_forecasts(rows: pd.DataFrame, turbines: pd.DataFrame, reference: dict
+                    ) -> pd.DataFrame:
+    """Each prediction with its error and its baseline.
+
+    Args:
+        rows: Predictions joined to readings and weather forecasts (one row per
+            prediction): ``epoch`` (target time), ``horizon_minutes``,
+            ``horizon_band``, ``predicted_kw``, ``p10_kw``, ``p90_kw``,
+            ``actual_kw``, ``forecast_wind``, ``forecast_temperature``.
+        turbines: ``turbine_id``, ``rated_power_kw``, ``hub_height_m``.
+        reference: From ``champion_reference``.
+
+    Returns:
+        Rows of the champion and earlier versions, plus ``timestamp``, ``day``,
+        ``rated_power_kw``, ``error_kw`` (predicted - actual) and ``baseline_kw``
+        (the champion's binned curve on the same forecast weather).
+    """
+    frame = rows.loc[rows["model_version"] <= reference["version"]]
+    ids = frame["turbine_id"]
+    baseline = _curve_at(reference["curve"], ids.to_numpy(),
+                         frame["forecast_wind"].to_numpy(float),
+                         frame["forecast_temperature"].to_numpy(float),
+                         _turbine_column(turbines, ids, "hub_height_m"))
+    return frame.assign(
+        **_with_time(frame), rated_power_kw=_turbine_column(
+            turbines, ids, "rated_power_kw"),
+        error_kw=frame["predicted_kw"] - frame["actual_kw"], baseline_kw=baseline)
+
+
+def score_readings(readings: pd.DataFrame, turbines: pd.DataFrame, reference: dict
+                   ) -> pd.DataFrame:
+    """Each reading with ``expected_kw``: the champion's curve at the measured wind
+    (what the turbine made, at this wind, in the data the champion learnt from).
+
+    Args:
+        readings: ``turbine_id``, ``epoch``, ``measured_wind``,
+            ``measured_temperature``, ``actual_kw``.
+        turbines: ``turbine_id``, ``hub_height_m``.
+        reference: From ``champion_reference``.
+    """
+    ids = readings["turbine_id"]
+    expected = _curve_at(reference["curve"], ids.to_numpy(),
+                         readings["measured_wind"].to_numpy(float),
+                         readings["measured_temperature"].to_numpy(float),
+                         _turbine_column(turbines, ids, "hub_height_m"))
+    return readings.assign(**_with_time(readings), expected_kw=expected)
+
+
+def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
+    """Forecast quality per day, turbine, horizon band and model version.
+
+    Args:
+        scored: From ``score_forecasts``.
+
+    Returns:
+        The ``forecast_quality`` rows: ``rows``, ``mae_kw``, ``bias_kw`` (mean of
+        predicted - actual: > 0 over-forecasts), ``rmse_kw``, ``mae_pct_rated``,
+        ``baseline_mae_kw``, ``skill`` (1 - MAE / baseline MAE) and
+        ``coverage_p10_p90`` (share of actuals inside P10-P90; NULL without them).
+    """
+    actual = scored["actual_kw"]
+    has_band = scored["p10_kw"].notna() & scored["p90_kw"].notna()
+    inside = (scored["p10_kw"] <= actual) & (actual <= scored["p90_kw"])
+    error = scored["error_kw"]
+    parts = scored[QUALITY_KEY].assign(
+        abs=error.abs(), err=error, sq=error**2,
+        pct=100 * error.abs() / scored["rated_power_kw"],
+        base=(scored["baseline_kw"] - actual).abs(), banded=has_band,
+        inside=inside & has_band)
+    sums = parts.groupby(QUALITY_KEY, sort=True, observed=True).agg(
+        rows=("abs", "size"), abs=("abs", "sum"), err=("err", "sum"), sq=("sq", "sum"),
+        pct=("pct", "sum"), base=("base", "sum"), banded=("banded", "sum"),
+        inside=("inside", "sum"))
+    n = sums["rows"]
+    quality = pd.DataFrame({
+        "rows": n.astype(int), "mae_kw": sums["abs"] / n, "bias_kw": sums["err"] / n,
+        "rmse_kw": np.sqrt(sums["sq"] / n), "mae_pct_rated": sums["pct"] / n,
+        "baseline_mae_kw": sums["base"] / n})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skill = 1 - quality["mae_kw"] / quality["baseline_mae_kw"]
+        coverage = sums["inside"] / sums["banded"]
+    quality["skill"] = skill.where(quality["baseline_mae_kw"] > 0, 0.0)
+    quality["coverage_p10_p90"] = coverage.where(sums["banded"] > 0)
+    quality = quality.reset_index()
+    quality["day"] = quality["day"].dt.date
+    quality["turbine_id"] = quality["turbine_id"].astype(str)
+    quality["horizon_band"] = quality["horizon_band"].astype(str)
+    logger.info("forecast quality: %d rows from %d predictions", len(quality),
+                len(scored))
+    return quality
