@@ -9,6 +9,7 @@ TRAINING_REPORT_KEY = "training-report"
 TRAINING_METRICS_KEY = "training-metrics"
 INFERENCE_REPORT_KEY = "inference-report"
 INGEST_REPORT_KEY = "ingest-report"
+MONITORING_REPORT_KEY = "monitoring-report"
 METRIC_NAMES = ("mae", "rmse", "mae_pct_rated", "r2")
 
 
@@ -104,4 +105,27 @@ def ingest_markdown(summary: dict[str, Any]) -> str:
         f"|---|---|---|---|---|---|---|\n{files}\n\n"
         f"- demo farm: {written['scada']} new readings, {written['forecast']} new "
         f"weather-forecast rows (issued {issued})\n"
+    )
+
+
+def monitoring_markdown(summary: dict[str, Any], ui_url: str) -> str:
+    """The monitoring report: quality per horizon band, the verdict, the evidence."""
+    bands = "\n".join(
+        f"| {band} | {q['rows']} | {_number(q['mae_kw'])} | {_number(q['bias_kw'])} "
+        f"| {_number(q['mae_pct_rated'])} | {_number(q['skill'])} |"
+        for band, q in sorted(summary.get("quality", {}).items())
+    ) or "| (no forecast has met its actual yet) | | | | | |"
+    if summary.get("degraded"):
+        verdict = ("**degraded**: " + ", ".join(
+            f"{t} ({', '.join(summary['reasons'].get(t, []))})"
+            for t in summary["turbines"]) + "; `windpower.model.degraded` emitted")
+    else:
+        verdict = "no degradation"
+    return (
+        f"# Monitoring report (champion v{summary.get('champion_version')}, "
+        f"day {summary.get('as_of_day')})\n\n"
+        "| horizon | rows | MAE kW | bias kW | MAE % rated | skill vs curve |\n"
+        f"|---|---|---|---|---|---|\n{bands}\n\n- verdict: {verdict}\n"
+        f"- plots and metrics: [MLflow experiment windpower-monitoring]"
+        f"({ui_url.rstrip('/')}/#/experiments)\n"
     )
