@@ -41,17 +41,23 @@ def _reset(servers) -> None:
         client.delete_registered_model(MODEL)
     except MlflowException:
         pass  # nothing registered yet
-    with psycopg2.connect(servers.windpower_db_url) as connection:
-        migrate(connection)
-        with connection.cursor() as cursor:
+    connection = psycopg2.connect(servers.windpower_db_url)
+    try:
+        migrate(connection)  # manages its own transactions
+        with connection, connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(TABLES)}")
+    finally:
+        connection.close()
 
 
 def _ingest(db_url: str, *paths: str) -> None:
-    with psycopg2.connect(db_url) as connection:
+    connection = psycopg2.connect(db_url)
+    try:
         for path in paths:
             result = ingest_file(connection, Path(path), pd.Timestamp(DATA["end"]))
             assert result.status == "ingested", result
+    finally:
+        connection.close()
 
 
 @pytest.fixture
@@ -171,30 +177,33 @@ def _inbox(project: Path) -> tuple[Path, int]:
 def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
     project, servers, monkeypatch
 ):
-    from ingest_flow import ingest_flow  # noqa: PLC0415 (services/prefect)
+    import ingest_flow as module  # noqa: PLC0415 (services/prefect)
 
-    monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
+    for owner in (orchestration_session, module):
+        monkeypatch.setattr(owner, "project_root", lambda: project)
     monkeypatch.setenv("DEMO_FARM_ENABLED", "false")
     inbox, rows = _inbox(project)
     before = {p.name: p.read_bytes() for p in inbox.iterdir()}
     readings = _count(servers.windpower_db_url, "readings")
     rejected = _count(servers.windpower_db_url, "rejected_rows")
     with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        first = ingest_flow()
-        second = ingest_flow()
+        first = module.ingest_flow()
+        second = module.ingest_flow()
 
     outcome = {f["name"]: f for f in first["files"]}
-    assert outcome["good.csv.gz"]["rows_written"] == rows
-    assert outcome["partly_bad.parquet"]["status"] == "ingested"
-    assert outcome["partly_bad.parquet"]["rows_rejected"] == 10
-    assert outcome["partly_bad.parquet"]["rows_written"] == rows - 10
+    good, partly_bad = outcome["good.csv.gz"], outcome["partly_bad.parquet"]
+    dirt = good["rows_rejected"]  # the generator's own dirt (T99, out of range)
+    assert good["rows_written"] == good["rows_accepted"] == rows - dirt > 0
+    assert partly_bad["status"] == "ingested"
+    assert partly_bad["rows_rejected"] == dirt + 10
+    assert partly_bad["rows_written"] == rows - dirt - 10
     assert outcome["photo.csv"]["status"] == "refused"
     assert "photo.csv" in outcome["photo.csv"]["error"]
     # The historic files of the fixture were ingested before: skipped by checksum.
     assert outcome["scada.csv.gz"]["status"] == "skipped"
     db = servers.windpower_db_url
-    assert _count(db, "readings") == readings + 2 * rows - 10
-    assert _count(db, "rejected_rows") == rejected + 10
+    assert _count(db, "readings") == readings + 2 * (rows - dirt) - 10
+    assert _count(db, "rejected_rows") == rejected + 2 * dirt + 10
     assert {f["status"] for f in second["files"]} == {"skipped"}
-    assert _count(db, "readings") == readings + 2 * rows - 10
+    assert _count(db, "readings") == readings + 2 * (rows - dirt) - 10
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before
