@@ -1,11 +1,7 @@
-"""Custom Kedro datasets: contract files, MLflow logging/registry, Postgres."""
+"""Our own Kedro datasets, only where kedro-datasets has none: contract input
+files, MLflow logging and registry, the Postgres predictions table."""
 
-from windpower.datasets.files import (
-    JSONDataset,
-    PickleDataset,
-    RawInputDataset,
-    TableDataset,
-)
+from windpower.datasets.files import RawInputDataset
 from windpower.datasets.mlflow_datasets import (
     ChampionModelDataset,
     MlflowFigureDataset,
@@ -16,12 +12,9 @@ from windpower.datasets.registry import RegisteredModelDataset
 
 __all__ = [
     "ChampionModelDataset",
-    "JSONDataset",
     "MlflowFigureDataset",
     "MlflowMetricsDataset",
-    "PickleDataset",
     "PostgresPredictionsDataset",
     "RawInputDataset",
     "RegisteredModelDataset",
-    "TableDataset",
 ]
