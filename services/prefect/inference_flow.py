@@ -2,7 +2,7 @@
 model over the weather forecast, predictions into Postgres), each node a Prefect
 task, then an inference report artifact.
 
-  python services/prefect/inference_flow.py run    # once, now; no server needed
+  python services/prefect/inference_flow.py run    # once, now; no server set: local
   python services/prefect/inference_flow.py serve  # the inference-flow container
 
 ``serve`` registers ``inference-flow/inference-pool`` (work pool, run by the

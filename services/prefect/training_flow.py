@@ -1,7 +1,7 @@
 """Prefect flow ``training-flow``: the Kedro ``data_processing`` and ``training``
 pipelines, each node a Prefect task, then a training report artifact.
 
-  python services/prefect/training_flow.py run    # once, now; no server needed
+  python services/prefect/training_flow.py run    # once, now; no server set: local
   python services/prefect/training_flow.py serve  # the training-flow container
 
 ``serve`` registers ``training-flow/training-pool`` (work pool, run by the worker,
