@@ -339,7 +339,10 @@ def test_pipeline_partly_bad_scada_uses_good_rows(project, tmp_path, monkeypatch
     before = fingerprint(path)
     _run(project, "data_processing")
     assert fingerprint(path) == before
-    report = json.loads(next(tmp_path.rglob("data_quality_report.json")).read_text())
+    # Versioned: data_quality_report.json/<run's version>/data_quality_report.json
+    (report_file,) = [p for p in tmp_path.rglob("data_quality_report.json")
+                      if p.is_file()]
+    report = json.loads(report_file.read_text())
     assert report["rejected"]["future_timestamp"] == 5
     assert report["rejected"]["unknown_turbine"] >= 3
     assert report["rows_valid"] + report["rows_rejected"] == len(scada)

@@ -1,26 +1,28 @@
-"""Custom datasets that need no server: files, MLflow (sqlite store), retries."""
+"""Datasets that need no server: the catalog's plain files, MLflow (sqlite
+store), retries."""
 
 import math
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import mlflow
 import pandas as pd
 import pytest
-from kedro.io import DatasetError
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog, DatasetError
 
 from windpower.datasets import (
     ChampionModelDataset,
-    JSONDataset,
     MlflowFigureDataset,
     MlflowMetricsDataset,
-    PickleDataset,
     PredictionsDataset,
     ReadingsDataset,
-    TableDataset,
 )
 from windpower.datasets.mlflow_datasets import flatten_metrics
+from windpower.settings import CONFIG_LOADER_ARGS
 
 pytestmark = pytest.mark.unit
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_flatten_metrics_nested_numbers_only():
@@ -65,17 +67,36 @@ def test_champion_dataset_server_error_is_not_none(monkeypatch):
         ChampionModelDataset("windpower").load()
 
 
-def test_file_datasets_round_trip(tmp_path):
-    frame = pd.DataFrame({"a": [1.0, math.pi], "b": ["x", "y"]})
-    table = TableDataset(str(tmp_path / "t" / "table.parquet"))
-    table.save(frame)
-    pd.testing.assert_frame_equal(table.load(), frame)
-    pickled = PickleDataset(str(tmp_path / "m.pkl"))
-    pickled.save({"k": [1, 2]})
-    assert pickled.load() == {"k": [1, 2]}
-    document = JSONDataset(str(tmp_path / "r.json"))
-    document.save({"n": 1})
-    assert document.load() == {"n": 1}
+def _project_catalog(tmp_path, *names: str) -> DataCatalog:
+    """Entries of conf/base/catalog.yml, their files moved under ``tmp_path``."""
+    config = OmegaConfigLoader(str(PROJECT / "conf"),
+                               **CONFIG_LOADER_ARGS)["catalog"]
+    entries = {name: config[name] | {"filepath": str(tmp_path / config[name]
+                                                      ["filepath"])}
+               for name in names}
+    return DataCatalog.from_config(entries, save_version="2026-01-01T00.00.00.000Z")
+
+
+def test_catalog_tables_reload_with_a_fresh_index(tmp_path):
+    catalog = _project_catalog(tmp_path, "train_table")
+    frame = pd.DataFrame({"a": [1.0, math.pi, 2.0], "b": ["x", "y", "z"]})
+    kept = frame[frame["a"] > 1.5]  # index 1, 2
+    catalog.save("train_table", kept)
+    pd.testing.assert_frame_equal(catalog.load("train_table"),
+                                  kept.reset_index(drop=True))
+
+
+def test_catalog_model_and_reports_round_trip(tmp_path):
+    catalog = _project_catalog(tmp_path, "model_bundle", "champion_decision")
+    catalog.save("model_bundle", {"k": [1, 2]})
+    assert catalog.load("model_bundle") == {"k": [1, 2]}
+    decision = {"alias": "champion", "champion_mae": float("nan")}
+    catalog.save("champion_decision", decision)
+    loaded = catalog.load("champion_decision")
+    assert loaded["alias"] == "champion" and math.isnan(loaded["champion_mae"])
+    # Versioned: each run's decision is kept next to the earlier ones.
+    versions = list((tmp_path / "data/08_reporting/champion_decision.json").iterdir())
+    assert [v.name for v in versions] == ["2026-01-01T00.00.00.000Z"]
 
 
 def test_store_dataset_needs_url(monkeypatch):

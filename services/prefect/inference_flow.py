@@ -2,7 +2,7 @@
 over the newest weather forecast, P10/P50/P90 predictions into Postgres), each node
 a Prefect task, then an inference report artifact.
 
-  python services/prefect/inference_flow.py run    # once, now; no server needed
+  python services/prefect/inference_flow.py run    # once, now; no server set: local
   python services/prefect/inference_flow.py serve  # the inference-flow container
 
 ``serve`` serves ``inference-flow/inference-flow`` hourly and on the events

@@ -29,6 +29,7 @@ from windpower.orchestration.ingest import (
     announce,
     ingest_one_file,
     new_files,
+    raise_first_refusal,
     stream_demo_forecasts,
     stream_demo_readings,
 )
@@ -63,7 +64,10 @@ def ingest_flow(
             {...}}}}``.
 
     Returns:
-        The files ingested or refused, and what the demo farm added.
+        The files ingested or skipped, and what the demo farm added.
+
+    Raises:
+        ContractError: a file was refused (after every other one was stored).
     """
     stamp, runtime = run_parameters(as_of, params)
     conf = load_parameters(kedro_env, runtime)["ingest"]
@@ -81,6 +85,7 @@ def ingest_flow(
                "demo_readings": readings, "demo_forecasts": forecasts}
     publish_ingest_report(summary)
     announce(summary)
+    raise_first_refusal(files)
     return summary
 
 

@@ -2,7 +2,7 @@
 pipelines over the readings in Postgres, each node a Prefect task, then a training
 report artifact.
 
-  python services/prefect/training_flow.py run    # once, now; no server needed
+  python services/prefect/training_flow.py run    # once, now; no server set: local
   python services/prefect/training_flow.py serve  # the training-flow container
 
 ``serve`` serves ``training-flow/training-flow`` daily and on the events

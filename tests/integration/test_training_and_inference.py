@@ -17,6 +17,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 import windpower.orchestration.session as orchestration_session
 from tests.project_copy import DATA, make_project
+from windpower.orchestration.outcome import state_contract_error
 from windpower.store import migrate
 from windpower.store.ingest import ingest_file
 
@@ -174,6 +175,13 @@ def _inbox(project: Path) -> tuple[Path, int]:
     return inbox, len(scada)
 
 
+def _ingested_files(db_url: str) -> dict[str, tuple]:
+    with psycopg2.connect(db_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT name, status, rows_accepted, rows_rejected "
+                       "FROM ingested_files")
+        return {name: rest for name, *rest in cursor.fetchall()}
+
+
 def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
     project, servers, monkeypatch
 ):
@@ -184,26 +192,25 @@ def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
     monkeypatch.setenv("DEMO_FARM_ENABLED", "false")
     inbox, rows = _inbox(project)
     before = {p.name: p.read_bytes() for p in inbox.iterdir()}
-    readings = _count(servers.windpower_db_url, "readings")
-    rejected = _count(servers.windpower_db_url, "rejected_rows")
+    db = servers.windpower_db_url
+    readings, rejected = _count(db, "readings"), _count(db, "rejected_rows")
     with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        first = module.ingest_flow()
+        first = module.ingest_flow(return_state=True)
         second = module.ingest_flow()
 
-    outcome = {f["name"]: f for f in first["files"]}
-    good, partly_bad = outcome["good.csv.gz"], outcome["partly_bad.parquet"]
-    dirt = good["rows_rejected"]  # the generator's own dirt (T99, out of range)
-    assert good["rows_written"] == good["rows_accepted"] == rows - dirt > 0
-    assert partly_bad["status"] == "ingested"
-    assert partly_bad["rows_rejected"] == dirt + 10
-    assert partly_bad["rows_written"] == rows - dirt - 10
-    assert outcome["photo.csv"]["status"] == "refused"
-    assert "photo.csv" in outcome["photo.csv"]["error"]
-    # The historic files of the fixture were ingested before: skipped by checksum.
-    assert outcome["scada.csv.gz"]["status"] == "skipped"
-    db = servers.windpower_db_url
+    # The PNG fails the run, naming itself, after the other files were stored.
+    assert first.is_failed()
+    assert str(state_contract_error(first)).startswith(
+        f"data contract broken in file '{inbox / 'photo.csv'}'")
+    files = _ingested_files(db)
+    assert files["photo.csv"][0] == "refused"
+    good, partly_bad = files["good.csv.gz"], files["partly_bad.parquet"]
+    dirt = good[2]  # the generator's own dirt (T99, out of range)
+    assert good == ["ingested", rows - dirt, dirt]
+    assert partly_bad == ["ingested", rows - dirt - 10, dirt + 10]
     assert _count(db, "readings") == readings + 2 * (rows - dirt) - 10
     assert _count(db, "rejected_rows") == rejected + 2 * dirt + 10
+    # Everything was seen before: the second run skips it all and adds nothing.
     assert {f["status"] for f in second["files"]} == {"skipped"}
     assert _count(db, "readings") == readings + 2 * (rows - dirt) - 10
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before

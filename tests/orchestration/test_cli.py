@@ -1,9 +1,15 @@
-"""The run/serve command line: configuration from the environment, fallbacks."""
+"""The run/serve command line: configuration from the environment, which servers
+a run uses, and how it ends."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
+import time
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -13,9 +19,13 @@ from training_flow import training_flow
 from windpower.orchestration.cli import main, serve_config_from_env
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import DEGRADED_EVENT, MISSING_EVENT
-from windpower.orchestration.fallbacks import (
-    reachable_prefect_api,
-    use_reachable_mlflow,
+from windpower.orchestration.outcome import EXIT_UNREACHABLE
+from windpower.orchestration.servers import (
+    ARTIFACT_ROOT_ENV,
+    WAIT_ENV,
+    ServerUnreachableError,
+    configured_mlflow,
+    configured_prefect_api,
 )
 
 pytestmark = pytest.mark.unit
@@ -68,23 +78,110 @@ def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None
     assert exit_info.value.code == 0
     assert "run" in out and "serve" in out
     assert "TRAINING_SCHEDULE_INTERVAL_MINUTES" in out
+    assert "3  an input file was refused by the data contract" in out
 
 
-def test_reachable_prefect_api_unreachable_falls_back(
+def test_configured_prefect_api_unreachable_fails_naming_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("PREFECT_API_URL", f"{UNREACHABLE}/api")
+    monkeypatch.setenv(WAIT_ENV, "1")
     with temporary_settings(updates={PREFECT_API_URL: f"{UNREACHABLE}/api"}):
-        with reachable_prefect_api() as api_url:
-            assert api_url is None
-            assert PREFECT_API_URL.value() is None
+        with pytest.raises(ServerUnreachableError, match=f"{UNREACHABLE}/api"):
+            with configured_prefect_api():
+                pytest.fail("ran without the configured Prefect API")
 
 
-def test_use_reachable_mlflow_unreachable_uses_sqlite(
+def test_configured_mlflow_unreachable_fails_naming_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", UNREACHABLE)
-    monkeypatch.delenv("_MLFLOW_SERVER_ARTIFACT_ROOT", raising=False)
-    uri = use_reachable_mlflow(tmp_path)
+    monkeypatch.setenv(WAIT_ENV, "1")
+    with pytest.raises(ServerUnreachableError, match="MLFLOW_TRACKING_URI"):
+        configured_mlflow(tmp_path)
+    assert os.environ["MLFLOW_TRACKING_URI"] == UNREACHABLE
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_configured_mlflow_waits_for_a_server_still_starting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Healthy)
+    uri = f"http://127.0.0.1:{server.server_port}"
+    server.server_close()  # the port is known, nothing listens yet
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv(WAIT_ENV, "30")
+    late = threading.Timer(3.0, _serve_health, args=(server.server_port,))
+    late.start()
+    started = time.monotonic()
+    try:
+        assert configured_mlflow(tmp_path) is None
+    finally:
+        late.join()
+    assert time.monotonic() - started >= 2.5, "answered before the server was up"
+    assert os.environ["MLFLOW_TRACKING_URI"] == uri
+
+
+def test_configured_mlflow_unset_tracks_to_local_sqlite(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv(ARTIFACT_ROOT_ENV, raising=False)
+    uri = configured_mlflow(tmp_path)
     assert uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
     assert os.environ["MLFLOW_TRACKING_URI"] == uri
+
+
+def test_configured_mlflow_sqlite_uri_keeps_artifacts_next_to_the_db(
+    mlflow_store: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import mlflow  # noqa: PLC0415 (slow import, only this test needs it)
+
+    database = tmp_path / "store" / "m.db"
+    database.parent.mkdir()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{database}")
+    monkeypatch.delenv(ARTIFACT_ROOT_ENV, raising=False)
+    read_only = tmp_path / "read-only"  # the working directory, as /app in the image
+    read_only.mkdir(mode=0o555)
+    monkeypatch.chdir(read_only)
+    assert configured_mlflow(tmp_path / "fallback") is None
+    with mlflow.start_run():
+        mlflow.log_dict({"a": 1}, "a.json")
+    assert list((database.parent / "mlartifacts").rglob("a.json"))
+
+
+class _Healthy(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve_health(port: int) -> None:
+    server = HTTPServer(("127.0.0.1", port), _Healthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+
+def _run_training_flow(env: dict[str, str], timeout: float = 600
+                       ) -> subprocess.CompletedProcess[str]:
+    """``python services/prefect/training_flow.py run``, output and errors merged;
+    no server configured unless ``env`` names one."""
+    project = Path(__file__).resolve().parents[2]
+    base = {k: v for k, v in os.environ.items()
+            if k not in {"PREFECT_API_URL", "MLFLOW_TRACKING_URI", "LOG_LEVEL"}}
+    return subprocess.run(
+        [sys.executable, "services/prefect/training_flow.py", "run"],
+        cwd=project, env=base | env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
+
+
+def test_run_with_mlflow_unreachable_fails_naming_it(tmp_path: Path) -> None:
+    result = _run_training_flow({
+        "PREFECT_API_URL": PREFECT_API_URL.value(),  # the session's test server
+        "MLFLOW_TRACKING_URI": UNREACHABLE, WAIT_ENV: "2",
+        "MLFLOW_FALLBACK_DIR": str(tmp_path / "mlflow")}, timeout=120)
+    assert result.returncode == EXIT_UNREACHABLE, result.stdout
+    last = result.stdout.strip().splitlines()[-1]
+    assert UNREACHABLE in last and "MLFLOW_TRACKING_URI" in last
+    assert not (tmp_path / "mlflow").exists(), "tracked somewhere else instead"

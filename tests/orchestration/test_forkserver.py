@@ -1,11 +1,17 @@
-"""Served runs start from a forkserver, and only while Prefect still fits."""
+"""Served runs start from a forkserver (unless switched off), and only while
+Prefect still fits."""
 
+import json
 import multiprocessing
+import os
+from pathlib import Path
 from types import ModuleType
 
+import prefect.flow_engine
 import pytest
+from prefect import flow
 
-from windpower.orchestration.forkserver import use_forkserver
+from windpower.orchestration.forkserver import SWITCH_ENV, use_forkserver
 
 pytestmark = pytest.mark.unit
 
@@ -35,7 +41,43 @@ def test_use_forkserver_leaves_an_unknown_engine_alone(caplog):
 
 
 def test_prefect_engine_still_has_the_patch_point():
-    import prefect.flow_engine  # noqa: PLC0415
-
     assert isinstance(prefect.flow_engine.multiprocessing, ModuleType)
     assert callable(prefect.flow_engine.run_flow_in_subprocess)
+
+
+@flow(name="report-parent")
+def report_parent(path: str) -> None:
+    """Write this run's process id and parent process id to ``path``."""
+    Path(path).write_text(json.dumps({"pid": os.getpid(), "ppid": os.getppid()}))
+
+
+def _run_as_the_runner_does(tmp_path: Path) -> dict[str, int]:
+    """Start ``report_parent`` with Prefect's own ``run_flow_in_subprocess``."""
+    out = tmp_path / "parent.json"
+    process = prefect.flow_engine.run_flow_in_subprocess(
+        report_parent, parameters={"path": str(out)})
+    process.join(timeout=180)
+    assert process.exitcode == 0
+    return json.loads(out.read_text())
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_served_run_is_forked_from_the_forkserver(monkeypatch, tmp_path):
+    # Undo the patch after the test; the forkserver process itself stays.
+    monkeypatch.setattr(prefect.flow_engine, "multiprocessing", multiprocessing)
+    monkeypatch.delenv(SWITCH_ENV, raising=False)
+    assert use_forkserver()
+    ids = _run_as_the_runner_does(tmp_path)
+    assert ids["ppid"] != os.getpid(), "the run was started by the test process"
+    assert "multiprocessing.forkserver" in _cmdline(ids["ppid"])
+
+
+def test_forkserver_switched_off_runs_are_spawned(monkeypatch, tmp_path):
+    monkeypatch.setattr(prefect.flow_engine, "multiprocessing", multiprocessing)
+    monkeypatch.setenv(SWITCH_ENV, "false")
+    assert not use_forkserver()
+    assert prefect.flow_engine.multiprocessing is multiprocessing
+    assert _run_as_the_runner_does(tmp_path)["ppid"] == os.getpid()

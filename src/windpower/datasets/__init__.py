@@ -1,11 +1,7 @@
-"""Custom Kedro datasets: contract files, MLflow, the Postgres record."""
+"""Our own Kedro datasets, only where kedro-datasets has none: contract input
+files, MLflow logging and registry, the Postgres record."""
 
-from windpower.datasets.files import (
-    JSONDataset,
-    PickleDataset,
-    RawInputDataset,
-    TableDataset,
-)
+from windpower.datasets.files import RawInputDataset
 from windpower.datasets.mlflow_datasets import (
     ChampionModelDataset,
     MlflowFigureDataset,
@@ -21,15 +17,12 @@ from windpower.datasets.store import (
 
 __all__ = [
     "ChampionModelDataset",
-    "JSONDataset",
     "MlflowFigureDataset",
     "MlflowMetricsDataset",
-    "PickleDataset",
     "PredictionsDataset",
-    "ReadingsDataset",
     "RawInputDataset",
+    "ReadingsDataset",
     "RegisteredModelDataset",
-    "TableDataset",
     "TurbinesDataset",
     "WeatherForecastDataset",
 ]

@@ -1,9 +1,11 @@
-"""File datasets: contract inputs (CSV, CSV.gz or Parquet), tables, pickles, JSON."""
+"""Contract input files (CSV, CSV.gz or Parquet), checked before they are read.
 
-import json
+Intermediate tables, models and reports are plain files: kedro-datasets' own
+``pandas.ParquetDataset``, ``pickle.PickleDataset`` and ``json.JSONDataset``.
+"""
+
 import logging
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +21,16 @@ _CSV = (".csv", ".csv.gz", ".gz")
 _PARQUET = (".parquet", ".pq")
 
 
-def read_table(path: Path, kind: str | None = None) -> pd.DataFrame:
-    """Read CSV (gzip allowed) or Parquet by extension; contract errors name the file.
+def read_table(path: Path, kind: str) -> pd.DataFrame:
+    """Read a contract file, CSV (gzip allowed) or Parquet by extension.
 
-    With a contract ``kind``, the header is checked first (a wrong file is refused
-    without being read whole) and only the contract columns are read; extra
-    columns are ignored, logged and listed in ``attrs["ignored_columns"]``.
+    The header is checked first (a wrong file is refused without being read
+    whole) and only the contract columns of ``kind`` are read; extra columns are
+    ignored, logged and listed in ``attrs["ignored_columns"]``.
 
     Raises:
-        ContractError: unsupported extension, empty file, not a table, or (with
-            ``kind``) a required column missing.
+        ContractError: unsupported extension, empty file, not a table, or a
+            required column missing; the error names the file.
     """
     name = path.name.lower()
     if not name.endswith(_PARQUET + _CSV):
@@ -49,11 +51,9 @@ def read_table(path: Path, kind: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _read_contract(path: Path, kind: str | None, parquet: bool
+def _read_contract(path: Path, kind: str, parquet: bool
                    ) -> tuple[pd.DataFrame, list[str]]:
-    """Check the header (with a kind), then read only the contract columns."""
-    if kind is None:
-        return _read(path, parquet, None, "infer"), []
+    """Check the header, then read only the contract columns."""
     required = REQUIRED_COLUMNS[kind]
     known = required + OPTIONAL_COLUMNS[kind]
     if parquet:
@@ -65,7 +65,7 @@ def _read_contract(path: Path, kind: str | None, parquet: bool
     return _read(path, parquet, wanted, compression), ignored
 
 
-def _read(path: Path, parquet: bool, columns: list[str] | None,
+def _read(path: Path, parquet: bool, columns: list[str],
           compression: str | None) -> pd.DataFrame:
     if parquet:
         return pd.read_parquet(path, columns=columns)
@@ -73,7 +73,7 @@ def _read(path: Path, parquet: bool, columns: list[str] | None,
     # with too many fields (a shifted row); without it, such a file is refused.
     frame = pd.read_csv(path, compression=compression, dtype={"turbine_id": str},
                         low_memory=False)
-    return frame if columns is None else frame[columns]
+    return frame[columns]
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
@@ -137,55 +137,3 @@ class RawInputDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._path), "kind": self._kind}
-
-
-class TableDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
-    """An intermediate table stored as Parquet (or CSV by extension)."""
-
-    def __init__(self, filepath: str):
-        self._path = Path(filepath)
-
-    def load(self) -> pd.DataFrame:
-        return read_table(self._path)
-
-    def save(self, data: pd.DataFrame) -> None:
-        write_table(data, self._path)
-
-    def _exists(self) -> bool:
-        return self._path.exists()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._path)}
-
-
-class PickleDataset(AbstractDataset[Any, Any]):
-    """Any Python object, pickled (our own artifacts only)."""
-
-    def __init__(self, filepath: str):
-        self._path = Path(filepath)
-
-    def load(self) -> Any:
-        with self._path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301, written by this project
-
-    def save(self, data: Any) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        with self._path.open("wb") as fh:
-            pickle.dump(data, fh)
-
-    def _exists(self) -> bool:
-        return self._path.exists()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._path)}
-
-
-class JSONDataset(PickleDataset):
-    """A JSON document (reports, summaries)."""
-
-    def load(self) -> Any:
-        return json.loads(self._path.read_text())
-
-    def save(self, data: Any) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._path.write_text(json.dumps(data, indent=2, default=str))

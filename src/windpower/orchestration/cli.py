@@ -13,12 +13,24 @@ from typing import Any
 from prefect import Flow
 
 from windpower.orchestration.deployments import ServeConfig, start_first_run
-from windpower.orchestration.fallbacks import (
-    reachable_prefect_api,
-    use_reachable_mlflow,
-)
 from windpower.orchestration.forkserver import use_forkserver
+from windpower.orchestration.outcome import (
+    EXIT_FAILED,
+    EXIT_HELP,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNREACHABLE,
+    quiet_known_noise,
+    refusal_line,
+    say_last,
+    state_contract_error,
+)
 from windpower.orchestration.retries import limit_mlflow_http_retries
+from windpower.orchestration.servers import (
+    ServerUnreachableError,
+    configured_mlflow,
+    configured_prefect_api,
+)
 from windpower.orchestration.session import project_root
 
 logger = logging.getLogger(__name__)
@@ -39,11 +51,18 @@ environment (serve), PREFIX is {prefix}:
   {prefix}_RETRAIN_COOLDOWN_HOURS     at most one run per this many hours from
                                       windpower.model.degraded (default 12)
 environment (both):
-  PREFECT_API_URL      Prefect API; `run` falls back to a temporary local server
-  MLFLOW_TRACKING_URI  MLflow; `run` falls back to sqlite under MLFLOW_FALLBACK_DIR
-  MLFLOW_FALLBACK_DIR  local MLflow store for `run` (default <project>/data/mlflow)
+  PREFECT_API_URL      Prefect API; `run` waits for it, unset: a temporary local
+                       Prefect server for the run
+  MLFLOW_TRACKING_URI  MLflow; `run` waits for an http(s) server, unset: sqlite
+                       under MLFLOW_FALLBACK_DIR (said on the last line)
+  WINDPOWER_SERVER_WAIT_SECONDS  how long `run` waits for a configured server
+                       before it fails with exit 4 (default 60)
+  MLFLOW_FALLBACK_DIR  local MLflow store for `run` (default <project>/data/mlflow);
+                       a sqlite URI keeps its artifacts in mlartifacts/ next to
+                       the database file
   MLFLOW_UI_URL        MLflow UI link in artifacts (default http://localhost:5001)
   KEDRO_ENV            Kedro configuration environment
+  LOG_LEVEL            DEBUG also shows the tracebacks of refused input files
 """
 
 
@@ -78,17 +97,32 @@ def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
     )
 
 
-def run_once(flow: Flow[..., Any], parameters: dict[str, Any]) -> Any:
-    """Run ``flow`` now in this process; no Prefect or MLflow server needed."""
+def run_once(flow: Flow[..., Any], parameters: dict[str, Any]) -> int:
+    """Run ``flow`` now in this process; returns the exit code (``EXIT_HELP``).
+
+    Configured servers are waited for, never replaced; with none configured the
+    run uses local stores, and the last line of output says where.
+    """
     limit_mlflow_http_retries()
     fallback_dir = Path(
         os.environ.get("MLFLOW_FALLBACK_DIR") or project_root() / "data" / "mlflow"
     )
-    use_reachable_mlflow(fallback_dir)
-    with reachable_prefect_api():
-        state = flow(**parameters, return_state=True)
+    try:
+        local_mlflow = configured_mlflow(fallback_dir)
+        with configured_prefect_api():
+            state = flow(**parameters, return_state=True)
+    except ServerUnreachableError as error:
+        say_last(f"error: {error}")
+        return EXIT_UNREACHABLE
     logger.info("%s finished: %s %s", flow.name, state.type.value, state.message or "")
-    return state
+    if local_mlflow:
+        say_last(f"note: MLFLOW_TRACKING_URI is unset, so this run was tracked "
+                 f"locally in {local_mlflow}")
+    refusal = state_contract_error(state)
+    if refusal is not None:
+        say_last(refusal_line(refusal))
+        return EXIT_REFUSED
+    return EXIT_OK if state.is_completed() else EXIT_FAILED
 
 
 def serve(flow: Flow[..., Any], config: ServeConfig) -> None:
@@ -111,9 +145,8 @@ def serve(flow: Flow[..., Any], config: ServeConfig) -> None:
         flow.to_deployment(**options).apply()
         start_first_run(flow.name, config.name)
     use_forkserver()
-    # The runner's /health webserver is switched on by PREFECT_RUNNER_SERVER_ENABLE
-    # (compose sets it for every flow service).
-    flow.serve(**options, pause_on_shutdown=False)
+    # The runner's /health webserver (host and port from PREFECT_RUNNER_SERVER_*).
+    flow.serve(**options, pause_on_shutdown=False, webserver=True)
 
 
 def main(
@@ -133,15 +166,19 @@ def main(
             interval=config.interval_minutes,
             run_on_start=config.run_on_start,
             events=",".join(config.events) or "none",
-        ),
+        )
+        + EXIT_HELP,
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser(
         "run",
         help="run the flow once, now, in this process (no Prefect server needed)",
-        description="Run the flow once, now. If PREFECT_API_URL or "
-        "MLFLOW_TRACKING_URI is unreachable, warn and use a temporary local Prefect "
-        "server / a local sqlite MLflow store instead.",
+        description="Run the flow once, now. A configured PREFECT_API_URL or "
+        "MLFLOW_TRACKING_URI is waited for (WINDPOWER_SERVER_WAIT_SECONDS), then "
+        "the run fails (exit 4); unset, a temporary local Prefect server / a local "
+        "sqlite MLflow store is used. Exit 3: an input file was refused.",
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run_cmd.add_argument(
         "--params", default="{}", help="flow parameters as JSON, e.g. "
@@ -155,10 +192,10 @@ def main(
         "webserver (PREFECT_RUNNER_SERVER_PORT, default 8080, /health).",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    quiet_known_noise()
     if args.command == "run":
-        state = run_once(flow, json.loads(args.params))
-        return 0 if state.is_completed() else 1
+        return run_once(flow, json.loads(args.params))
     served = serve_config_from_env(prefix, config)
     serve(flow, served)
     return 0

@@ -8,7 +8,9 @@ Running); each run is still its own process, so runs share no state.
 
 Prefect's runner documents ``run_flow_in_subprocess`` as its override point; we
 keep Prefect's function (environment, settings, control channel) and only give
-it the forkserver context in place of ``spawn``.
+it the forkserver context in place of ``spawn``. ``WINDPOWER_FORKSERVER=false``
+turns it off (runs are spawned, as Prefect does by default), e.g. to tell whether
+a problem comes from it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.forkserver
+import os
 from types import ModuleType
 from typing import Any
 
 import prefect.flow_engine
 
 logger = logging.getLogger(__name__)
+SWITCH_ENV = "WINDPOWER_FORKSERVER"
 
 # What a flow script imports: Prefect's engine, Kedro's session and our
 # orchestration code (2.2 s, 96 MiB). Named, because Python 3.13's forkserver
@@ -62,8 +66,12 @@ def use_forkserver(engine: ModuleType = prefect.flow_engine, start: bool = True
 
     Returns:
         Whether it is in place; ``False`` (runs are spawned, as Prefect does by
-        default) if this Prefect no longer starts runs the way we expect.
+        default) if ``WINDPOWER_FORKSERVER`` is off or this Prefect no longer
+        starts runs the way we expect.
     """
+    if os.environ.get(SWITCH_ENV, "").strip().lower() in {"0", "false", "no", "off"}:
+        logger.info("%s is off: runs start by spawning", SWITCH_ENV)
+        return False
     current = getattr(engine, "multiprocessing", None)
     if isinstance(current, _ForkserverMultiprocessing):
         return True

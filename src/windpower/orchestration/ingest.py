@@ -93,7 +93,7 @@ def ingest_one_file(path: Path, as_of: pd.Timestamp) -> dict[str, Any]:
     """Ingest one file (skipped when its bytes were ingested before)."""
     conn = connect()
     try:
-        return asdict(ingest_file(conn, path, as_of))
+        return asdict(ingest_file(conn, path, as_of)) | {"path": str(path)}
     finally:
         conn.close()
 
@@ -144,3 +144,17 @@ def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
 
 def _summary(result: IngestResult) -> dict[str, Any]:
     return {k: v for k, v in asdict(result).items() if k != "sha256"}
+
+
+def raise_first_refusal(files: list[dict[str, Any]]) -> None:
+    """End the run failed, naming the first refused file's column and rule, once
+    every other file is stored: a refused file never blocks the others, but the
+    user learns of it (exit 3 from ``run``, a failed run in the UI)."""
+    refused = [f for f in files if f["status"] == "refused"]
+    if not refused:
+        return
+    first = refused[0]
+    more = f" ({len(refused) - 1} more refused: see the ingest report)" if len(
+        refused) > 1 else ""
+    raise ContractError(first["path"], first["column"] or "*",
+                        (first["rule"] or first["error"]) + more)

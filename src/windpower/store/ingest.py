@@ -29,7 +29,8 @@ TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
 class IngestResult:
     """What one ingest did. ``status``: ingested, refused or skipped (seen before).
 
-    ``rows_written`` counts rows inserted or changed; re-sent rows count 0.
+    ``rows_written`` counts rows inserted or changed; re-sent rows count 0. A
+    refusal names the contract's ``column`` and ``rule`` too.
     """
 
     name: str
@@ -40,6 +41,8 @@ class IngestResult:
     status: str
     error: str | None = None
     rows_written: int = 0
+    column: str | None = None
+    rule: str | None = None
 
 
 def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
@@ -73,7 +76,8 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
         except ContractError as exc:
             cur.execute("ROLLBACK TO SAVEPOINT ingest_file")
             logger.warning("%s refused: %s", path.name, exc)
-            result = IngestResult(path.name, digest, kind, 0, 0, "refused", str(exc))
+            result = IngestResult(path.name, digest, kind, 0, 0, "refused", str(exc),
+                                  column=exc.column, rule=exc.rule)
         result = replace(result, sha256=digest)
         cur.execute(
             "INSERT INTO ingested_files (sha256, name, size_bytes, kind, rows_accepted,"
