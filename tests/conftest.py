@@ -5,8 +5,9 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-import yaml
+from kedro.config import OmegaConfigLoader
 
+from windpower import settings
 from windpower.contract import check_turbines
 from windpower.synthetic import generate_dataset
 
@@ -15,9 +16,9 @@ END = pd.Timestamp("2026-03-01T00:00:00Z")
 
 
 def load_params(pipeline: str) -> dict:
-    """The project's parameters for one pipeline (conf/base)."""
-    path = PROJECT / "conf" / "base" / f"parameters_{pipeline}.yml"
-    return yaml.safe_load(path.read_text())[pipeline]
+    """The project's parameters for one pipeline, resolved as a run sees them."""
+    loader = OmegaConfigLoader(str(PROJECT / "conf"), **settings.CONFIG_LOADER_ARGS)
+    return loader["parameters"][pipeline]
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,12 @@
 """A throwaway copy of the Kedro project on small generated data.
 
-It has the real conf/base (catalog, parameters, hooks, resolvers), inputs given by
-SCADA_PATH / TURBINES_PATH / FORECAST_PATH, a fast estimator and a 10-day holdout.
-Pipeline tests swap the Postgres predictions dataset for a MemoryDataset;
-integration tests keep the real one.
+It has the real conf/base (catalog, parameters, hooks, resolvers), a fast
+estimator and a 10-day holdout. Its inputs are files given by SCADA_PATH /
+TURBINES_PATH / FORECAST_PATH and read through the data contract
+(``RawInputDataset``) instead of the Postgres record, so a pipeline runs without a
+database; the ingest path into Postgres has its own tests (tests/store). Pipeline
+tests swap the Postgres predictions dataset for a MemoryDataset; integration tests
+keep the real one.
 """
 
 import shutil
@@ -31,6 +34,21 @@ def _update_params(path: Path, key: str, updates: dict) -> None:
     path.write_text(yaml.safe_dump(params))
 
 
+FILE_INPUTS = {
+    "scada_raw": ("scada", "SCADA_PATH"),
+    "turbines_raw": ("turbines", "TURBINES_PATH"),
+    "forecast_raw": ("forecast", "FORECAST_PATH"),
+}
+
+
+def use_file_inputs(catalog: Path) -> None:
+    entries = yaml.safe_load(catalog.read_text())
+    for name, (kind, variable) in FILE_INPUTS.items():
+        entries[name] = {"type": "windpower.datasets.RawInputDataset",
+                         "filepath": f"${{env:{variable}}}", "kind": kind}
+    catalog.write_text(yaml.safe_dump(entries, sort_keys=False))
+
+
 def _predictions_in_memory(catalog: Path) -> None:
     text = catalog.read_text()
     start = text.index("power_predictions:")
@@ -39,15 +57,22 @@ def _predictions_in_memory(catalog: Path) -> None:
 
 
 def make_project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, predictions_in_memory: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, predictions_in_memory: bool,
+    inputs_from_files: bool = True,
 ) -> Path:
-    """Copy the project under ``tmp_path``, write inputs, point the env at them."""
+    """Copy the project under ``tmp_path``, write inputs, point the env at them.
+
+    With ``inputs_from_files=False`` the catalog keeps the Postgres inputs: the
+    caller ingests the files (``SCADA_PATH`` ...) into the store first.
+    """
     root = tmp_path / "project"
     shutil.copytree(PROJECT / "conf" / "base", root / "conf" / "base")
     (root / "conf" / "local").mkdir()
     (root / "src").mkdir()  # the package itself is installed
     shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
     conf = root / "conf" / "base"
+    if inputs_from_files:
+        use_file_inputs(conf / "catalog.yml")
     if predictions_in_memory:
         _predictions_in_memory(conf / "catalog.yml")
     _update_params(conf / "parameters_training.yml", "training",

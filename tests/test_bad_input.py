@@ -18,6 +18,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,11 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from tests.project_copy import use_file_inputs
 from windpower.contract import REQUIRED_COLUMNS
 from windpower.datasets.files import RawInputDataset
 from windpower.errors import ContractError
-from windpower.pipelines.data_processing.nodes import validate_readings
-from windpower.pipelines.inference.nodes import validate_forecast
+from windpower.pipelines.data_processing.nodes import validate_readings, validate_rows
 from windpower.synthetic import generate_dataset
 
 pytestmark = pytest.mark.unit
@@ -221,7 +222,8 @@ def run_validation(path: Path, kind: str) -> tuple:
                          "power_kw": [-100.0, 1.2]},
               "as_of": AS_OF, "max_clock_skew_minutes": 10}
     raw = RawInputDataset(filepath=str(path), kind=kind).load()
-    node = validate_readings if kind == "scada" else validate_forecast
+    node = validate_readings if kind == "scada" else partial(validate_rows,
+                                                             kind="forecast")
     return node(raw, fleet(), params)
 
 
@@ -310,6 +312,7 @@ def project(tmp_path, monkeypatch, mlflow_store) -> Path:
     (root / "conf" / "local").mkdir()
     (root / "src").mkdir()  # the package itself is installed
     shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
+    use_file_inputs(root / "conf" / "base" / "catalog.yml")  # the files, not Postgres
     frames = generate_dataset(seed=5, end="2026-02-01T00:00Z", days=10, n_turbines=3,
                               forecast_hours=6)
     frames["turbines"].to_csv(tmp_path / "turbines.csv", index=False)

@@ -14,7 +14,8 @@ from windpower.datasets import (
     MlflowFigureDataset,
     MlflowMetricsDataset,
     PickleDataset,
-    PostgresPredictionsDataset,
+    PredictionsDataset,
+    ReadingsDataset,
     TableDataset,
 )
 from windpower.datasets.mlflow_datasets import flatten_metrics
@@ -77,14 +78,14 @@ def test_file_datasets_round_trip(tmp_path):
     assert document.load() == {"n": 1}
 
 
-def test_postgres_dataset_needs_url(monkeypatch):
+def test_store_dataset_needs_url(monkeypatch):
     monkeypatch.delenv("WINDPOWER_DB_URL", raising=False)
-    with pytest.raises(DatasetError, match="WINDPOWER_DB_URL"):
-        PostgresPredictionsDataset().load()
+    with pytest.raises(DatasetError, match="set WINDPOWER_DB_URL"):
+        ReadingsDataset().load()
 
 
-def test_postgres_dataset_retries_then_fails_readably(monkeypatch):
+def test_store_dataset_retries_then_fails_readably(monkeypatch):
     monkeypatch.setenv("WINDPOWER_DB_URL", "postgresql://u:p@127.0.0.1:9/db")
-    dataset = PostgresPredictionsDataset(retries=2, backoff_seconds=0.01)
+    dataset = PredictionsDataset(retries=2, backoff=0.01)
     with pytest.raises(DatasetError, match="after 2 attempts"):
-        dataset.load()
+        dataset.save(pd.DataFrame({"issued_at": [pd.Timestamp("2026-01-01")]}))

@@ -1,57 +1,63 @@
-"""Prefect flow ``inference-flow``: the Kedro ``inference`` pipeline (champion
-model over the weather forecast, predictions into Postgres), each node a Prefect
-task, then an inference report artifact.
+"""Prefect flow ``inference-flow``: the Kedro ``inference`` pipeline (the champion
+over the newest weather forecast, P10/P50/P90 predictions into Postgres), each node
+a Prefect task, then an inference report artifact.
 
   python services/prefect/inference_flow.py run    # once, now; no server needed
   python services/prefect/inference_flow.py serve  # the inference-flow container
 
-``serve`` registers ``inference-flow/inference-pool`` (work pool, run by the
-worker, started by hand) and serves ``inference-flow/inference-flow`` on its
-schedule and after each completed training run; a served deployment has no work
-pool, its runs execute in the serving container.
+``serve`` serves ``inference-flow/inference-flow`` hourly and on the events
+``windpower.forecast.issued`` and ``windpower.model.promoted``; its runs execute
+in the serving container. ``inference-flow/inference-pool`` (prefect.yaml) runs
+on the worker, started by hand.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Prefect builds the parameter model from
+# the annotations at run time, in a process where string annotations such as
+# "datetime" do not resolve.
 import sys
+from datetime import datetime
 from typing import Any
 
 from prefect import flow
 
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
+from windpower.orchestration.events import FORECAST_EVENT, PROMOTED_EVENT
 from windpower.orchestration.guard import INFERENCE_LIMIT, run_exclusively
-from windpower.orchestration.session import run_kedro_pipelines
+from windpower.orchestration.session import run_kedro_pipelines, run_parameters
 from windpower.orchestration.tasks import publish_inference_report
 
 PIPELINES = ("inference",)
 SUMMARY = "inference_summary"
-ENTRYPOINT = "services/prefect/inference_flow.py:inference_flow"
 # A run that has not finished in this time is failed, never left Running.
 TIMEOUT_SECONDS = 60 * 60
 
 
 @flow(
     name="inference-flow",
-    description="Score the weather forecast with the champion model and write the "
-    "power predictions to Postgres.",
+    description="Score the newest weather forecast issued before as_of with the "
+    "champion model and write P10/P50/P90 power predictions to Postgres.",
     timeout_seconds=TIMEOUT_SECONDS,
 )
 def inference_flow(
-    kedro_env: str | None = None, params: dict[str, Any] | None = None
+    as_of: datetime | None = None,
+    kedro_env: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Predict once (never two at a time) and publish the inference report.
 
     Args:
+        as_of: Score the newest forecast issued up to this time (default: now).
         kedro_env: Kedro configuration environment (``KEDRO_ENV`` when unset).
         params: Kedro parameter overrides, as ``kedro run --params``.
 
     Returns:
         The ``inference_summary`` of the Kedro run.
     """
+    _, runtime = run_parameters(as_of, params)
     with run_exclusively(INFERENCE_LIMIT):
         result = run_kedro_pipelines(
-            PIPELINES, [SUMMARY], env=kedro_env, runtime_params=params
+            PIPELINES, [SUMMARY], env=kedro_env, runtime_params=runtime
         )
     summary = result.outputs[SUMMARY]
     publish_inference_report(summary)
@@ -61,21 +67,10 @@ def inference_flow(
 if __name__ == "__main__":
     defaults = ServeConfig(
         name="inference-flow",
-        pool_deployment="inference-pool",
-        queue="inference-queue",
         interval_minutes=60,
         tags=["windpower", "inference"],
-        description="Scheduled scoring of the weather forecast.",
+        description="Hourly scoring of the newest weather forecast, and on events.",
         run_on_start=False,
-        after_flow="training-flow",
+        events=(FORECAST_EVENT, PROMOTED_EVENT),
     )
-    sys.exit(
-        main(
-            inference_flow,
-            defaults,
-            prefix="INFERENCE",
-            entrypoint=ENTRYPOINT,
-            limit_name=INFERENCE_LIMIT,
-            description=__doc__,
-        )
-    )
+    sys.exit(main(inference_flow, defaults, prefix="INFERENCE", description=__doc__))

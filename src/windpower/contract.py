@@ -97,9 +97,15 @@ def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
         c for c in OPTIONAL_COLUMNS[kind] if c in frame.columns]
     typed = frame[columns].copy()
     rule = pd.Series("", index=frame.index, dtype=object)
+    # Rows that broke no rule yet, as a numpy mask: comparing the object Series to
+    # "" at every rule cost ~3 s per million rows.
+    free = np.ones(len(frame), dtype=bool)
 
     def mark(mask, name) -> None:
-        rule[(rule == "") & np.asarray(mask)] = name
+        hit = free & np.asarray(mask, dtype=bool)
+        if hit.any():
+            rule[hit] = name
+            free[hit] = False
 
     typed["timestamp"] = parse_timestamps(typed["timestamp"])
     mark(typed["timestamp"].isna(), "unparsable_timestamp")

@@ -17,3 +17,11 @@ class NoChampionError(RuntimeError):
 
     def __init__(self) -> None:
         super().__init__(NO_CHAMPION_MESSAGE)
+
+
+class NoForecastError(RuntimeError):
+    """Inference was asked for but no weather forecast was issued before as_of."""
+
+    def __init__(self) -> None:
+        super().__init__("no weather forecast issued at or before as_of; the "
+                         "ingest flow stores them (demo farm or inbox)")

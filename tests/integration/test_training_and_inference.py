@@ -1,9 +1,12 @@
-"""Training and inference against real servers: MLflow on Postgres, predictions in
-Postgres, the flows on a real Prefect server. Nothing here is mocked."""
+"""Ingest, training and inference against real servers: inputs and predictions in
+Postgres, MLflow on Postgres, the flows on a real Prefect server. Nothing here is
+mocked."""
 
+import os
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 import psycopg2
 import pytest
 from kedro.framework.session import KedroSession
@@ -13,7 +16,9 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 import windpower.orchestration.session as orchestration_session
-from tests.project_copy import make_project
+from tests.project_copy import DATA, make_project
+from windpower.store import migrate
+from windpower.store.ingest import ingest_file
 
 pytestmark = pytest.mark.integration
 MODEL = "windpower"
@@ -25,26 +30,43 @@ def _count_predictions(db_url: str) -> int:
         return cursor.fetchone()[0]
 
 
+TABLES = ("readings", "weather_forecasts", "turbines", "predictions",
+          "rejected_rows", "ingested_files")
+
+
 def _reset(servers) -> None:
-    """Forget the model and the predictions of earlier tests (servers are shared)."""
+    """Forget the model and every stored row of earlier tests (servers are shared)."""
     client = mlflow.MlflowClient(servers.mlflow_url)
     try:
         client.delete_registered_model(MODEL)
     except MlflowException:
         pass  # nothing registered yet
     with psycopg2.connect(servers.windpower_db_url) as connection:
+        migrate(connection)
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS predictions")
+            cursor.execute(f"TRUNCATE {', '.join(TABLES)}")
+
+
+def _ingest(db_url: str, *paths: str) -> None:
+    with psycopg2.connect(db_url) as connection:
+        for path in paths:
+            result = ingest_file(connection, Path(path), pd.Timestamp(DATA["end"]))
+            assert result.status == "ingested", result
 
 
 @pytest.fixture
 def project(servers, tmp_path, monkeypatch) -> Path:
-    """The project on small data, wired to the test servers like the stack is."""
+    """The project on small data ingested into Postgres, wired to the test servers
+    like the stack is."""
     _reset(servers)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", servers.mlflow_url)
     monkeypatch.setenv("WINDPOWER_DB_URL", servers.windpower_db_url)
     monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
-    return make_project(tmp_path, monkeypatch, predictions_in_memory=False)
+    root = make_project(tmp_path, monkeypatch, predictions_in_memory=False,
+                        inputs_from_files=False)
+    _ingest(servers.windpower_db_url, *(os.environ[v] for v in (
+        "TURBINES_PATH", "SCADA_PATH", "FORECAST_PATH")))
+    return root
 
 
 def _run(root: Path, pipeline: str, params: dict | None = None) -> dict:
@@ -121,3 +143,58 @@ def test_flows_on_prefect_server_run_nodes_as_tasks(
     assert {"train_model_node", "predict_power_node"} <= names, names
     assert len(artifacts) >= 2
     assert _count_predictions(servers.windpower_db_url) > 0
+
+
+def _count(db_url: str, table: str) -> int:
+    with psycopg2.connect(db_url) as connection, connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def _inbox(project: Path) -> tuple[Path, int]:
+    """An inbox with a good file, a partly bad one and a PNG named .csv."""
+    scada = pd.read_csv(os.environ["SCADA_PATH"], dtype={"turbine_id": str})
+    scada = scada.drop_duplicates(["timestamp", "turbine_id"]).dropna()
+    stamps = pd.to_datetime(scada["timestamp"], utc=True)
+    inbox = project / "inbox"
+    inbox.mkdir()
+    good = scada.assign(timestamp=stamps + pd.Timedelta(days=60))
+    good.to_csv(inbox / "good.csv.gz", index=False)
+    bad = scada.assign(timestamp=stamps + pd.Timedelta(days=120))
+    bad.loc[bad.index[:7], "wind_speed"] = -5.0
+    bad.loc[bad.index[7:10], "turbine_id"] = "T42"
+    bad.to_parquet(inbox / "partly_bad.parquet", index=False)
+    (inbox / "photo.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    return inbox, len(scada)
+
+
+def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
+    project, servers, monkeypatch
+):
+    from ingest_flow import ingest_flow  # noqa: PLC0415 (services/prefect)
+
+    monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
+    monkeypatch.setenv("DEMO_FARM_ENABLED", "false")
+    inbox, rows = _inbox(project)
+    before = {p.name: p.read_bytes() for p in inbox.iterdir()}
+    readings = _count(servers.windpower_db_url, "readings")
+    rejected = _count(servers.windpower_db_url, "rejected_rows")
+    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
+        first = ingest_flow()
+        second = ingest_flow()
+
+    outcome = {f["name"]: f for f in first["files"]}
+    assert outcome["good.csv.gz"]["rows_written"] == rows
+    assert outcome["partly_bad.parquet"]["status"] == "ingested"
+    assert outcome["partly_bad.parquet"]["rows_rejected"] == 10
+    assert outcome["partly_bad.parquet"]["rows_written"] == rows - 10
+    assert outcome["photo.csv"]["status"] == "refused"
+    assert "photo.csv" in outcome["photo.csv"]["error"]
+    # The historic files of the fixture were ingested before: skipped by checksum.
+    assert outcome["scada.csv.gz"]["status"] == "skipped"
+    db = servers.windpower_db_url
+    assert _count(db, "readings") == readings + 2 * rows - 10
+    assert _count(db, "rejected_rows") == rejected + 10
+    assert {f["status"] for f in second["files"]} == {"skipped"}
+    assert _count(db, "readings") == readings + 2 * rows - 10
+    assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before

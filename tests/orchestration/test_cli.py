@@ -12,6 +12,7 @@ from training_flow import training_flow
 
 from windpower.orchestration.cli import main, serve_config_from_env
 from windpower.orchestration.deployments import ServeConfig
+from windpower.orchestration.events import DEGRADED_EVENT, MISSING_EVENT
 from windpower.orchestration.fallbacks import (
     reachable_prefect_api,
     use_reachable_mlflow,
@@ -21,8 +22,6 @@ pytestmark = pytest.mark.unit
 
 DEFAULTS = ServeConfig(
     name="training-flow",
-    pool_deployment="training-pool",
-    queue="training-queue",
     interval_minutes=60,
     tags=["windpower"],
 )
@@ -41,25 +40,30 @@ def test_serve_config_from_env_overrides(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("TRAINING_SCHEDULE_CRON", "0 3 * * *")
     monkeypatch.setenv("TRAINING_PARAMETERS", '{"kedro_env": "local"}')
     monkeypatch.setenv("TRAINING_TAGS", "a, b")
-    monkeypatch.setenv("TRAINING_AFTER_FLOW", "")
+    monkeypatch.setenv("TRAINING_EVENTS", "")
     config = serve_config_from_env("TRAINING", DEFAULTS)
     assert config.parameters == {"kedro_env": "local"}
     assert config.tags == ["a", "b"]
-    assert config.after_flow is None
+    assert config.events == ()
+    assert config.triggers() == []
     assert config.schedules()[0].cron == "0 3 * * *"
 
 
-def test_serve_config_triggers_after_flow() -> None:
-    config = ServeConfig(name="x", pool_deployment="p", queue="q",
-                         after_flow="training-flow")
-    (trigger,) = config.triggers()
-    assert trigger.expect == {"prefect.flow-run.Completed"}
+def test_serve_config_triggers_carry_the_event_time() -> None:
+    config = ServeConfig(name="x", events=(MISSING_EVENT, DEGRADED_EVENT),
+                         retrain_cooldown_hours=6)
+    missing, degraded = config.triggers()
+    assert missing.expect == {MISSING_EVENT}
+    assert degraded.expect == {DEGRADED_EVENT}
+    # The triggered run trains at the time the event speaks of, not the wall clock.
+    assert missing.parameters == degraded.parameters == {
+        "as_of": "{{ event.payload.as_of }}"}
+    assert degraded.within == timedelta(hours=6)  # at most one retraining per 6 h
 
 
 def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(training_flow, DEFAULTS, prefix="TRAINING", entrypoint="x.py:f",
-             limit_name="l", argv=["--help"])
+        main(training_flow, DEFAULTS, prefix="TRAINING", argv=["--help"])
     out = capsys.readouterr().out
     assert exit_info.value.code == 0
     assert "run" in out and "serve" in out

@@ -1,4 +1,4 @@
-"""Custom Kedro datasets: contract files, MLflow logging/registry, Postgres."""
+"""Custom Kedro datasets: contract files, MLflow, the Postgres record."""
 
 from windpower.datasets.files import (
     JSONDataset,
@@ -11,8 +11,13 @@ from windpower.datasets.mlflow_datasets import (
     MlflowFigureDataset,
     MlflowMetricsDataset,
 )
-from windpower.datasets.postgres import PostgresPredictionsDataset
 from windpower.datasets.registry import RegisteredModelDataset
+from windpower.datasets.store import (
+    PredictionsDataset,
+    ReadingsDataset,
+    TurbinesDataset,
+    WeatherForecastDataset,
+)
 
 __all__ = [
     "ChampionModelDataset",
@@ -20,8 +25,11 @@ __all__ = [
     "MlflowFigureDataset",
     "MlflowMetricsDataset",
     "PickleDataset",
-    "PostgresPredictionsDataset",
+    "PredictionsDataset",
+    "ReadingsDataset",
     "RawInputDataset",
     "RegisteredModelDataset",
     "TableDataset",
+    "TurbinesDataset",
+    "WeatherForecastDataset",
 ]

@@ -99,12 +99,8 @@ class ChampionModelDataset(AbstractDataset[None, dict | None]):
         self._name, self._alias = model_name, alias
 
     def load(self) -> dict | None:
-        client = mlflow.MlflowClient()
-        try:
-            version = client.get_model_version_by_alias(self._name, self._alias)
-        except MlflowException as exc:
-            if exc.error_code not in _MISSING:
-                raise
+        version = resolve_alias(self._name, self._alias)
+        if version is None:
             return None
         # Load the resolved version, not the alias: the alias may move meanwhile.
         model = mlflow.pyfunc.load_model(f"models:/{self._name}/{version.version}")
@@ -116,3 +112,14 @@ class ChampionModelDataset(AbstractDataset[None, dict | None]):
 
     def _describe(self) -> dict[str, Any]:
         return {"model_name": self._name, "alias": self._alias}
+
+
+def resolve_alias(model_name: str, alias: str = "champion") -> Any | None:
+    """The model version carrying ``alias``, or None if the model or alias is
+    missing; any other MLflow error (server down) is raised."""
+    try:
+        return mlflow.MlflowClient().get_model_version_by_alias(model_name, alias)
+    except MlflowException as exc:
+        if exc.error_code not in _MISSING:
+            raise
+        return None

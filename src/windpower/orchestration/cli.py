@@ -12,18 +12,12 @@ from typing import Any
 
 from prefect import Flow
 
-from windpower.orchestration.crashes import ensure_crash_detection
-from windpower.orchestration.deployments import (
-    ServeConfig,
-    register_pool_deployment,
-    start_first_run,
-)
+from windpower.orchestration.deployments import ServeConfig, start_first_run
 from windpower.orchestration.fallbacks import (
     reachable_prefect_api,
     use_reachable_mlflow,
 )
 from windpower.orchestration.forkserver import use_forkserver
-from windpower.orchestration.guard import ensure_concurrency_limit
 from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.session import project_root
 
@@ -40,9 +34,10 @@ environment (serve), PREFIX is {prefix}:
   {prefix}_DESCRIPTION                deployment description
   {prefix}_RUN_ON_START               start a run at once if the flow never ran
                                       (default {run_on_start})
-  {prefix}_AFTER_FLOW                 also run after each completed run of this
-                                      flow (default {after_flow!r}; empty: off)
-  WORK_POOL_NAME                      process work pool (default default-worker-pool)
+  {prefix}_EVENTS                     comma-separated windpower.* events that
+                                      start a run (default {events}; empty: none)
+  {prefix}_RETRAIN_COOLDOWN_HOURS     at most one run per this many hours from
+                                      windpower.model.degraded (default 12)
 environment (both):
   PREFECT_API_URL      Prefect API; `run` falls back to a temporary local server
   MLFLOW_TRACKING_URI  MLflow; `run` falls back to sqlite under MLFLOW_FALLBACK_DIR
@@ -62,12 +57,10 @@ def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
     env = os.environ
     interval = env.get(f"{prefix}_SCHEDULE_INTERVAL_MINUTES")
     tags = env.get(f"{prefix}_TAGS")
-    after = env.get(f"{prefix}_AFTER_FLOW")
+    events = env.get(f"{prefix}_EVENTS")
+    cooldown = env.get(f"{prefix}_RETRAIN_COOLDOWN_HOURS")
     return ServeConfig(
         name=defaults.name,
-        pool_deployment=defaults.pool_deployment,
-        queue=defaults.queue,
-        pool=env.get("WORK_POOL_NAME") or defaults.pool,
         interval_minutes=float(interval) if interval else defaults.interval_minutes,
         cron=env.get(f"{prefix}_SCHEDULE_CRON") or defaults.cron,
         timezone=env.get(f"{prefix}_SCHEDULE_TIMEZONE") or defaults.timezone,
@@ -78,7 +71,10 @@ def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
         else defaults.tags,
         description=env.get(f"{prefix}_DESCRIPTION") or defaults.description,
         run_on_start=_env_flag(f"{prefix}_RUN_ON_START", defaults.run_on_start),
-        after_flow=defaults.after_flow if after is None else (after or None),
+        events=defaults.events if events is None else tuple(
+            e.strip() for e in events.split(",") if e.strip()),
+        retrain_cooldown_hours=float(cooldown) if cooldown
+        else defaults.retrain_cooldown_hours,
     )
 
 
@@ -95,14 +91,13 @@ def run_once(flow: Flow[..., Any], parameters: dict[str, Any]) -> Any:
     return state
 
 
-def serve(
-    flow: Flow[..., Any], config: ServeConfig, entrypoint: str, limit_name: str
-) -> None:
-    """Register the pool deployment, then serve ``flow`` (blocks until stopped)."""
+def serve(flow: Flow[..., Any], config: ServeConfig) -> None:
+    """Serve ``flow`` on its schedule and triggers (blocks until stopped).
+
+    The work pool, limits, automations and pool deployments already exist: the
+    one-shot set-up service created them (``windpower.orchestration.setup``).
+    """
     limit_mlflow_http_retries()
-    ensure_concurrency_limit(limit_name)
-    ensure_crash_detection()
-    register_pool_deployment(flow, config, entrypoint, project_root())
     options: dict[str, Any] = {
         "name": config.name,
         "schedules": config.schedules(),
@@ -116,16 +111,16 @@ def serve(
         flow.to_deployment(**options).apply()
         start_first_run(flow.name, config.name)
     use_forkserver()
-    flow.serve(**options, pause_on_shutdown=False, webserver=True)
+    # The runner's /health webserver is switched on by PREFECT_RUNNER_SERVER_ENABLE
+    # (compose sets it for every flow service).
+    flow.serve(**options, pause_on_shutdown=False)
 
 
-def main(  # noqa: PLR0913
+def main(
     flow: Flow[..., Any],
     config: ServeConfig,
     *,
     prefix: str,
-    entrypoint: str,
-    limit_name: str,
     argv: Sequence[str] | None = None,
     description: str = "",
 ) -> int:
@@ -137,7 +132,7 @@ def main(  # noqa: PLR0913
             prefix=prefix,
             interval=config.interval_minutes,
             run_on_start=config.run_on_start,
-            after_flow=config.after_flow or "",
+            events=",".join(config.events) or "none",
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -154,10 +149,9 @@ def main(  # noqa: PLR0913
     )
     commands.add_parser(
         "serve",
-        help=f"long-running: register {flow.name}/{config.pool_deployment} on the "
-        f"work pool and serve {flow.name}/{config.name} on its schedule",
-        description="Register the work-pool deployment (run by the worker), then "
-        "serve the flow with its schedule until stopped; health on the runner "
+        help=f"long-running: serve {flow.name}/{config.name} on its schedule",
+        description="Serve the flow with its schedule and triggers until stopped "
+        "(after the set-up service has run); health on the runner "
         "webserver (PREFECT_RUNNER_SERVER_PORT, default 8080, /health).",
     )
     args = parser.parse_args(argv)
@@ -166,6 +160,6 @@ def main(  # noqa: PLR0913
         state = run_once(flow, json.loads(args.params))
         return 0 if state.is_completed() else 1
     served = serve_config_from_env(prefix, config)
-    serve(flow, served, entrypoint, limit_name)
+    serve(flow, served)
     return 0
 

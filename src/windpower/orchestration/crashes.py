@@ -15,7 +15,6 @@ from prefect.automations import Automation
 from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import EventTrigger, Posture
-from prefect.exceptions import PrefectHTTPStatusError
 from prefect.settings import get_current_settings
 
 logger = logging.getLogger(__name__)
@@ -23,23 +22,18 @@ logger = logging.getLogger(__name__)
 AUTOMATION_NAME = "windpower: crash flow runs without heartbeats"
 # Missed heartbeats before a run counts as dead.
 MISSED_HEARTBEATS = 3
-_FINAL_EVENTS = {
-    "prefect.flow-run.heartbeat",
-    "prefect.flow-run.Completed",
-    "prefect.flow-run.Failed",
-    "prefect.flow-run.Cancelled",
-    "prefect.flow-run.Crashed",
-}
 
 
 def crash_detection(heartbeat_seconds: int) -> Automation:
-    """The automation: heartbeat then silence for 3 beats => CRASHED."""
+    """Prefect's own zombie-run recipe: a heartbeat, then no flow-run event at all
+    (heartbeat or state change) for three beats => CRASHED. Any state event resets
+    it, so a run that timed out or failed is never crashed afterwards."""
     return Automation(
         name=AUTOMATION_NAME,
         description="Marks flow runs CRASHED when their heartbeats stop.",
         trigger=EventTrigger(
             after={"prefect.flow-run.heartbeat"},
-            expect=_FINAL_EVENTS,
+            expect={"prefect.flow-run.*"},
             match={"prefect.resource.id": ["prefect.flow-run.*"]},
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,
@@ -57,22 +51,22 @@ def crash_detection(heartbeat_seconds: int) -> Automation:
 
 
 def ensure_crash_detection() -> None:
-    """Create the crash-detection automation unless it exists; keep exactly one."""
+    """Create the crash-detection automation, or bring the existing one up to date.
+
+    Called once, by the set-up service, so there is never a second copy.
+    """
     heartbeat = get_current_settings().flows.heartbeat_frequency
     if not heartbeat:
         logger.warning("Flow heartbeats are off: crashed runs are not detected.")
         return
+    wanted = crash_detection(heartbeat)
     with get_client(sync_client=True) as client:
         existing = client.read_automations_by_name(AUTOMATION_NAME)
         if not existing:
-            crash_detection(heartbeat).create()
+            wanted.create()
             logger.info("Created automation %r", AUTOMATION_NAME)
-            existing = client.read_automations_by_name(AUTOMATION_NAME)
-        # Both flow servers start at once and may both create it; two copies would
-        # crash each run twice. Every process keeps the same one: the lowest id.
-        for extra in sorted(existing, key=lambda a: str(a.id))[1:]:
-            try:
-                client.delete_automation(extra.id)
-            except PrefectHTTPStatusError as error:
-                if error.response.status_code != 404:  # 404: the other one won
-                    raise
+            return
+        first, *extra = sorted(existing, key=lambda a: str(a.id))
+        client.update_automation(first.id, wanted)
+        for automation in extra:  # left over by releases that raced at start
+            client.delete_automation(automation.id)

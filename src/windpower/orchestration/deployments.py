@@ -1,15 +1,13 @@
-"""Register the work-pool deployment of a flow and serve the flow itself."""
+"""How a flow is served: its schedule, its triggers, its first run."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from prefect import Flow, get_client
-from prefect.client.schemas.actions import WorkPoolCreate
+from prefect import get_client
 from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
@@ -20,10 +18,14 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
 from prefect.events import DeploymentEventTrigger
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.schedules import Cron, Interval, Schedule
-from prefect.utilities.callables import parameter_schema
-from prefect.workers.process import ProcessWorker
+
+from windpower.orchestration.events import (
+    AS_OF_FROM_EVENT,
+    DEGRADED_EVENT,
+    retrain_on_degradation,
+    run_on_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +39,6 @@ class ServeConfig:
     """How one flow is served and deployed (read from the environment)."""
 
     name: str
-    pool_deployment: str
-    queue: str
-    pool: str = "default-worker-pool"
     interval_minutes: float | None = None
     cron: str | None = None
     timezone: str = "UTC"
@@ -47,7 +46,10 @@ class ServeConfig:
     tags: list[str] = field(default_factory=list)
     description: str = ""
     run_on_start: bool = True
-    after_flow: str | None = None
+    # Events (windpower.*) that start a run at the event's as_of.
+    events: tuple[str, ...] = ()
+    # At most one run per this many hours from windpower.model.degraded.
+    retrain_cooldown_hours: float = 12.0
 
     def schedules(self) -> list[Schedule]:
         """The served deployment's schedule: cron wins over interval; none if unset."""
@@ -65,94 +67,32 @@ class ServeConfig:
         return []
 
     def triggers(self) -> list[DeploymentEventTrigger]:
-        """Run after each completed run of ``after_flow``, if set."""
-        if not self.after_flow:
-            return []
-        return [
-            DeploymentEventTrigger(
-                name=f"{self.name} after {self.after_flow}",
-                expect={"prefect.flow-run.Completed"},
-                match_related={
-                    "prefect.resource.role": "flow",
-                    "prefect.resource.name": self.after_flow,
-                },
-            )
-        ]
+        """One trigger per event; degradation retrains at most once per cooldown."""
+        triggers = []
+        for event in self.events:
+            name = f"{self.name} on {event}"
+            if event == DEGRADED_EVENT:
+                triggers.append(retrain_on_degradation(
+                    timedelta(hours=self.retrain_cooldown_hours),
+                    parameters=dict(AS_OF_FROM_EVENT), name=name))
+            else:
+                triggers.append(run_on_event(event, name))
+        return triggers
 
 
-def ensure_work_pool(pool: str, queue: str) -> None:
-    """Create the process work pool and its queue unless they exist."""
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_work_pool(pool)
-        except ObjectNotFound:
-            template = ProcessWorker.get_default_base_job_template()
-            try:
-                client.create_work_pool(
-                    WorkPoolCreate(
-                        name=pool, type="process", base_job_template=template
-                    )
-                )
-                logger.info("Created work pool %s", pool)
-            except ObjectAlreadyExists:  # the worker created it meanwhile
-                pass
-        try:
-            client.read_work_queue_by_name(name=queue, work_pool_name=pool)
-        except ObjectNotFound:
-            try:
-                client.create_work_queue(name=queue, work_pool_name=pool)
-                logger.info("Created work queue %s on %s", queue, pool)
-            except ObjectAlreadyExists:
-                pass
+UNDERWAY = (StateType.RUNNING, StateType.PENDING)
 
 
-def register_pool_deployment(
-    flow: Flow[..., Any], config: ServeConfig, entrypoint: str, root: Path
-) -> Any:
-    """Create or update ``<flow>/<pool deployment>`` run by the process worker.
-
-    No schedule (users start these runs); the worker runs the entrypoint from
-    ``root`` (``/app`` in the image), so code, ``conf/`` and ``data/`` are found.
-    """
-    ensure_work_pool(config.pool, config.queue)
-    with get_client(sync_client=True) as client:
-        deployment_id = client.create_deployment(
-            flow_id=client.create_flow_from_name(flow.name),
-            name=config.pool_deployment,
-            work_pool_name=config.pool,
-            work_queue_name=config.queue,
-            entrypoint=entrypoint,
-            path=str(root),
-            pull_steps=[
-                {
-                    "prefect.deployments.steps.set_working_directory": {
-                        "directory": str(root)
-                    }
-                }
-            ],
-            job_variables={"working_dir": str(root)},
-            parameters=config.parameters,
-            parameter_openapi_schema=parameter_schema(flow).model_dump_for_openapi(),
-            enforce_parameter_schema=True,
-            tags=config.tags,
-            description=f"{config.description} Runs on the worker (pool "
-            f"{config.pool}, queue {config.queue}); start it by hand.",
-        )
-    logger.info("Registered deployment %s/%s", flow.name, config.pool_deployment)
-    return deployment_id
-
-
-def has_run(flow_name: str) -> bool:
-    """Tell whether a run of ``flow_name`` (any deployment) completed or is underway."""
+def has_run(flow_name: str, states: tuple[StateType, ...] = (
+        StateType.COMPLETED, *UNDERWAY)) -> bool:
+    """Tell whether a run of ``flow_name`` (any deployment) is in one of ``states``
+    (default: completed or underway)."""
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(
-                        any_=[StateType.COMPLETED, StateType.RUNNING,
-                              StateType.PENDING]
-                    )
+                    type=FlowRunFilterStateType(any_=list(states))
                 )
             ),
             limit=1,

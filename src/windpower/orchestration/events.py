@@ -1,8 +1,16 @@
-"""The closed loop's event: monitoring says the model degraded, training listens.
+"""The platform's events (namespace ``windpower.``) and the triggers that act on them.
 
-``emit_degradation_event`` is called by the monitoring flow with the pipeline's
-``degradation_report``; ``retrain_on_degradation`` is the trigger the training
-deployment is served with.
+- ``windpower.model.degraded``: monitoring found evidence; training retrains.
+- ``windpower.model.missing``: ingest stored readings but no champion exists yet
+  (a fresh stack); training trains the first model.
+- ``windpower.forecast.issued``: ingest stored a new weather forecast; inference
+  scores it.
+- ``windpower.model.promoted``: training made a new champion; inference re-scores
+  the newest forecast with it.
+
+Every event carries the ``as_of`` of the run that emitted it and the triggered run
+gets it as its own ``as_of``, so a replay or a test driving simulated time gets
+runs at that time, not at the wall clock's.
 
 Cooldown: a Reactive Prefect trigger with ``threshold=1`` and ``within=W`` fires
 on the first matching event, then opens its next bucket at the end of that
@@ -12,18 +20,23 @@ the rest of their time period"). So it retrains at most once per ``W``, however
 often monitoring reports the same degradation; later reports are not queued.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect.events import DeploymentEventTrigger, emit_event
 
 DEGRADED_EVENT = "windpower.model.degraded"
+MISSING_EVENT = "windpower.model.missing"
+FORECAST_EVENT = "windpower.forecast.issued"
+PROMOTED_EVENT = "windpower.model.promoted"
+# The triggered run's parameters: the emitting run's time.
+AS_OF_FROM_EVENT = {"as_of": "{{ event.payload.as_of }}"}
 MODEL_RESOURCE = {"prefect.resource.id": "windpower.model.windpower",
                   "prefect.resource.name": "windpower"}
 DEFAULT_COOLDOWN = timedelta(hours=12)
 
 
-def emit_degradation_event(report: dict) -> None:
+def emit_degradation_event(report: dict, as_of: str | None = None) -> None:
     """Emit ``windpower.model.degraded`` (payload: the evidence) if degraded.
 
     Args:
@@ -33,10 +46,37 @@ def emit_degradation_event(report: dict) -> None:
     if not report.get("degraded"):
         return
     payload: dict[str, Any] = {
+        "as_of": as_of or datetime.now(UTC).isoformat(),
         "champion_version": report["champion_version"],
         "turbines": report["turbines"], "reasons": report["reasons"],
         "evidence": report["evidence"]}
     emit_event(event=DEGRADED_EVENT, resource=dict(MODEL_RESOURCE), payload=payload)
+
+
+def emit_model_missing(as_of: str, newest_reading: str) -> None:
+    """Ask for a first model: readings are stored, no champion exists."""
+    emit_event(event=MISSING_EVENT, resource=dict(MODEL_RESOURCE),
+               payload={"as_of": as_of, "newest_reading": newest_reading})
+
+
+def emit_forecast_issued(as_of: str, issued: list[str]) -> None:
+    """Tell that weather forecasts issued at ``issued`` were stored."""
+    emit_event(event=FORECAST_EVENT,
+               resource={"prefect.resource.id": "windpower.weather-forecast",
+                         "prefect.resource.name": "weather forecast"},
+               payload={"as_of": as_of, "issued_at": issued})
+
+
+def emit_model_promoted(as_of: str, version: int, run_id: str) -> None:
+    """Tell that model ``version`` became the champion."""
+    emit_event(event=PROMOTED_EVENT, resource=dict(MODEL_RESOURCE),
+               payload={"as_of": as_of, "version": version, "mlflow_run_id": run_id})
+
+
+def run_on_event(event: str, name: str) -> DeploymentEventTrigger:
+    """A trigger: each ``event`` starts a run at the event's ``as_of``."""
+    return DeploymentEventTrigger(name=name, expect={event},
+                                  parameters=dict(AS_OF_FROM_EVENT))
 
 
 def retrain_on_degradation(cooldown: timedelta = DEFAULT_COOLDOWN,

@@ -1,4 +1,4 @@
-"""One training (and one inference) at a time, whichever deployment started it."""
+"""One run of each flow at a time, whichever deployment started it."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 # Kedro run. A crashed holder's lease expires, so a dead run never blocks forever.
 TRAINING_LIMIT = "windpower-training"
 INFERENCE_LIMIT = "windpower-inference"
+INGEST_LIMIT = "windpower-ingest"
+MONITORING_LIMIT = "windpower-monitoring"
+FLOW_LIMITS = (TRAINING_LIMIT, INFERENCE_LIMIT, INGEST_LIMIT, MONITORING_LIMIT)
 # Renewed every 90 s while the run lives; after a killed run (marked CRASHED within
 # ~90 s, see crashes.py) the next run waits at most this long, not Prefect's 300 s.
 LEASE_SECONDS = 120

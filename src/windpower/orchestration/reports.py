@@ -8,6 +8,8 @@ from typing import Any
 TRAINING_REPORT_KEY = "training-report"
 TRAINING_METRICS_KEY = "training-metrics"
 INFERENCE_REPORT_KEY = "inference-report"
+INGEST_REPORT_KEY = "ingest-report"
+MONITORING_REPORT_KEY = "monitoring-report"
 METRIC_NAMES = ("mae", "rmse", "mae_pct_rated", "r2")
 
 
@@ -71,8 +73,8 @@ def inference_markdown(summary: dict[str, Any]) -> str:
     )
     return (
         "# Inference report\n\n"
-        f"- rows scored: **{summary.get('rows_scored')}**, "
-        f"rows rejected: {summary.get('rows_rejected')}\n"
+        f"- rows scored: **{summary.get('rows_scored')}**, from the weather "
+        f"forecast issued at {summary.get('issued_at')}\n"
         f"- model version: **{summary.get('model_version')}** "
         f"(MLflow run `{summary.get('mlflow_run_id')}`)\n"
         f"- forecast window: {summary.get('forecast_start')} to "
@@ -81,4 +83,49 @@ def inference_markdown(summary: dict[str, Any]) -> str:
         f"{_number(summary.get('total_predicted_energy_mwh'))} MWh\n\n"
         "| turbine | mean predicted power (kW) |\n|---|---|\n"
         f"{rows}\n"
+    )
+
+
+def ingest_markdown(summary: dict[str, Any]) -> str:
+    """The ingest report: each file's fate, and what the demo farm added."""
+    files = "\n".join(
+        f"| {f['name']} | {f['kind'] or '?'} | {f['status']} | {f['rows_accepted']} "
+        f"| {f['rows_rejected']} | {f['rows_written']} | {f['error'] or ''} |"
+        for f in summary["files"]
+    ) or "| (no new files) | | | | | | |"
+    demo = summary["demo_readings"] + [summary["demo_forecasts"]]
+    written = {"scada": 0, "forecast": 0, "turbines": 0}
+    for part in demo:
+        if part.get("kind"):
+            written[part["kind"]] += part.get("rows_written", 0)
+    issued = ", ".join(summary["demo_forecasts"]["issued"]) or "none"
+    return (
+        f"# Ingest report (as of {summary['as_of']})\n\n"
+        "| file | kind | status | accepted | rejected | new or changed | error |\n"
+        f"|---|---|---|---|---|---|---|\n{files}\n\n"
+        f"- demo farm: {written['scada']} new readings, {written['forecast']} new "
+        f"weather-forecast rows (issued {issued})\n"
+    )
+
+
+def monitoring_markdown(summary: dict[str, Any], ui_url: str) -> str:
+    """The monitoring report: quality per horizon band, the verdict, the evidence."""
+    bands = "\n".join(
+        f"| {band} | {q['rows']} | {_number(q['mae_kw'])} | {_number(q['bias_kw'])} "
+        f"| {_number(q['mae_pct_rated'])} | {_number(q['skill'])} |"
+        for band, q in sorted(summary.get("quality", {}).items())
+    ) or "| (no forecast has met its actual yet) | | | | | |"
+    if summary.get("degraded"):
+        verdict = ("**degraded**: " + ", ".join(
+            f"{t} ({', '.join(summary['reasons'].get(t, []))})"
+            for t in summary["turbines"]) + "; `windpower.model.degraded` emitted")
+    else:
+        verdict = "no degradation"
+    return (
+        f"# Monitoring report (champion v{summary.get('champion_version')}, "
+        f"day {summary.get('as_of_day')})\n\n"
+        "| horizon | rows | MAE kW | bias kW | MAE % rated | skill vs curve |\n"
+        f"|---|---|---|---|---|---|\n{bands}\n\n- verdict: {verdict}\n"
+        f"- plots and metrics: [MLflow experiment windpower-monitoring]"
+        f"({ui_url.rstrip('/')}/#/experiments)\n"
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
@@ -62,3 +64,26 @@ def run_kedro_pipelines(
                 name: datasets[name].load() for name in load_outputs if name in datasets
             }
             return KedroRunResult(session_id=session.session_id, outputs=outputs)
+
+
+def load_parameters(
+    env: str | None = None,
+    runtime_params: dict[str, Any] | None = None,
+    project_path: Path | None = None,
+) -> dict[str, Any]:
+    """The project's parameters (``conf/``), as a Kedro run with them would see."""
+    root = project_path or project_root()
+    bootstrap_project(root)
+    with KedroSession.create(
+        project_path=root, env=env, runtime_params=runtime_params
+    ) as session:
+        return dict(session.load_context().params)
+
+
+def run_parameters(
+    as_of: datetime | None, params: dict[str, Any] | None
+) -> tuple[pd.Timestamp, dict[str, Any]]:
+    """The run's ``as_of`` (default now, UTC) and its Kedro runtime parameters."""
+    stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now("UTC")
+    stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+    return stamp, {**(params or {}), "as_of": stamp.isoformat()}

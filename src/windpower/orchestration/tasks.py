@@ -10,11 +10,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from windpower.orchestration.reports import (
     INFERENCE_REPORT_KEY,
+    INGEST_REPORT_KEY,
+    MONITORING_REPORT_KEY,
     TRAINING_METRICS_KEY,
     TRAINING_REPORT_KEY,
     inference_markdown,
+    ingest_markdown,
     metrics_table,
     mlflow_run_url,
+    monitoring_markdown,
     training_markdown,
 )
 from windpower.orchestration.retries import (
@@ -64,4 +68,25 @@ def publish_inference_report(summary: dict[str, Any]) -> None:
         markdown=inference_markdown(summary),
         key=INFERENCE_REPORT_KEY,
         description="Rows scored, model version, forecast summary",
+    )
+
+
+@task(task_run_name="publish_ingest_report")
+def publish_ingest_report(summary: dict[str, Any]) -> None:
+    """Publish each file's fate and the demo farm's rows as an artifact."""
+    create_markdown_artifact(
+        markdown=ingest_markdown(summary),
+        key=INGEST_REPORT_KEY,
+        description="Files ingested or refused, demo-farm rows added",
+    )
+
+
+@task(task_run_name="publish_monitoring_report")
+def publish_monitoring_report(summary: dict[str, Any]) -> None:
+    """Publish quality per horizon band and the degradation verdict."""
+    ui_url = os.environ.get("MLFLOW_UI_URL") or DEFAULT_MLFLOW_UI_URL
+    create_markdown_artifact(
+        markdown=monitoring_markdown(summary, ui_url),
+        key=MONITORING_REPORT_KEY,
+        description="Forecast quality per horizon band, degradation verdict",
     )

@@ -1,67 +1,102 @@
-"""Nodes of the inference pipeline: validate the forecast input, predict, summarise."""
+"""Nodes of the inference pipeline: the newest weather forecast, predict, summarise."""
 
 import logging
 
 import numpy as np
 import pandas as pd
 
-from windpower.errors import NoChampionError
-from windpower.pipelines.data_processing.nodes import validate_rows
+from windpower.contract import check_file
+from windpower.errors import NoChampionError, NoForecastError
 from windpower.pipelines.training.evaluation import model_input
 
 logger = logging.getLogger(__name__)
 
 
-def validate_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame,
-                      params: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Validate forecast input rows (same rules as SCADA, weather columns only)."""
-    return validate_rows(forecast_raw, turbines, params, "forecast")
+def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame
+                    ) -> pd.DataFrame:
+    """The weather forecast rows to score: known turbines, after the issue time.
+
+    The rows were checked against the data contract when they were ingested. A
+    forecast file without ``issued_at`` (``kedro run`` on files) counts as issued
+    one step before its first time, as the ingest flow counts it.
+
+    Args:
+        forecast_raw: The newest issued forecast (``issued_at`` + contract columns).
+        turbines: Validated turbine table.
+
+    Returns:
+        The rows to score, sorted by turbine and time.
+    """
+    if forecast_raw.attrs.get("contract_error"):
+        check_file(forecast_raw, "forecast")  # a refused input file: say why
+    if forecast_raw.empty:
+        raise NoForecastError()
+    if "issued_at" not in forecast_raw:
+        stamps = pd.to_datetime(forecast_raw["timestamp"], utc=True)
+        forecast_raw = forecast_raw.assign(
+            timestamp=stamps, issued_at=stamps.min() - pd.Timedelta(minutes=10))
+    known = forecast_raw["turbine_id"].isin(turbines["turbine_id"])
+    ahead = forecast_raw["timestamp"] > forecast_raw["issued_at"]
+    return forecast_raw.loc[known & ahead].reset_index(drop=True)
 
 
 def predict_power(champion: dict | None, forecast: pd.DataFrame
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Predict each row's power with the champion model.
+    """Predict each row's power (P10, P50, P90) with the champion model.
 
     Args:
         champion: ``{"model", "version", "run_id"}`` from the champion dataset,
             None when there is no champion (raises ``NoChampionError``).
-        forecast: Valid forecast rows.
+        forecast: Forecast rows to score, with their ``issued_at``.
 
     Returns:
-        ``timestamp, turbine_id, model_version, predicted_power_kw, mlflow_run_id``
-        twice: for the predictions table and for the summary, so the summary
+        The ``predictions`` rows (issued_at, timestamp, turbine_id, model_version,
+        horizon_minutes, predicted_power_kw (P50), p10/p90_power_kw,
+        mlflow_run_id) twice: for the table and for the summary, so the summary
         runs only after the predictions are stored.
     """
     if champion is None:
         raise NoChampionError()
     predicted = champion["model"].predict(model_input(forecast))
-    values = np.asarray(predicted, dtype=float).reshape(len(forecast), -1)[:, 0]
+    issued = pd.to_datetime(forecast["issued_at"], utc=True)
+    stamps = pd.to_datetime(forecast["timestamp"], utc=True)
     frame = pd.DataFrame({
-        "timestamp": forecast["timestamp"].to_numpy(),
+        "issued_at": issued.to_numpy(),
+        "timestamp": stamps.to_numpy(),
         "turbine_id": forecast["turbine_id"].to_numpy(),
         "model_version": int(champion["version"]),
-        "predicted_power_kw": values,
+        "horizon_minutes": ((stamps - issued).dt.total_seconds() // 60).astype(int),
+        "predicted_power_kw": _column(predicted, "predicted_power_kw"),
+        "p10_power_kw": _column(predicted, "p10_power_kw"),
+        "p90_power_kw": _column(predicted, "p90_power_kw"),
         "mlflow_run_id": str(champion["run_id"]),
     })
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    for column in ("issued_at", "timestamp"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
     logger.info("predicted %d rows with model version %s", len(frame),
                 champion["version"])
     return frame, frame.copy()
 
 
-def summarise_inference(predictions: pd.DataFrame, report: dict) -> dict:
+def _column(predicted: pd.DataFrame, name: str) -> np.ndarray:
+    """One output column of the model; NaN when a model does not give it."""
+    if name in predicted:
+        return np.asarray(predicted[name], dtype=float)
+    return np.full(len(predicted), np.nan)
+
+
+def summarise_inference(predictions: pd.DataFrame) -> dict:
     """The inference run's summary for the orchestrator (free output).
 
     Returns:
-        Rows scored/rejected, model version and run, forecast window, power totals.
+        Rows scored, model version and run, forecast issue and window, totals.
     """
     per_turbine = predictions.groupby("turbine_id")["predicted_power_kw"]
     summary = {
         "rows_scored": len(predictions),
-        "rows_rejected": report["rows_rejected"],
-        "rejected": report["rejected"],
         "model_version": int(predictions["model_version"].iloc[0]),
         "mlflow_run_id": str(predictions["mlflow_run_id"].iloc[0]),
+        "issued_at": predictions["issued_at"].iloc[0].isoformat(),
         "forecast_start": predictions["timestamp"].min().isoformat(),
         "forecast_end": predictions["timestamp"].max().isoformat(),
         "mean_predicted_power_kw": {k: float(v) for k, v in per_turbine.mean().items()},

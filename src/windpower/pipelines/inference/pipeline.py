@@ -1,12 +1,12 @@
-"""inference: champion model, validated forecast input, predictions to Postgres."""
+"""inference: champion model over the newest weather forecast, predictions stored."""
 
 from kedro.pipeline import Node, Pipeline
 
 from windpower.pipelines.data_processing.nodes import validate_turbines
 from windpower.pipelines.inference.nodes import (
     predict_power,
+    select_forecast,
     summarise_inference,
-    validate_forecast,
 )
 
 
@@ -15,14 +15,11 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline([
         Node(func=validate_turbines, inputs="turbines_raw",
              outputs="inference_turbines", name="validate_inference_turbines_node"),
-        Node(func=validate_forecast,
-             inputs=["forecast_raw", "inference_turbines", "params:data_processing"],
-             outputs=["forecast_input", "rejected_forecast", "forecast_quality_report"],
-             name="validate_forecast_node"),
+        Node(func=select_forecast, inputs=["forecast_raw", "inference_turbines"],
+             outputs="forecast_input", name="select_forecast_node"),
         Node(func=predict_power, inputs=["champion_model", "forecast_input"],
              outputs=["power_predictions", "scored_forecast"],
              name="predict_power_node"),
-        Node(func=summarise_inference,
-             inputs=["scored_forecast", "forecast_quality_report"],
+        Node(func=summarise_inference, inputs="scored_forecast",
              outputs="inference_summary", name="summarise_inference_node"),
     ], tags="inference")

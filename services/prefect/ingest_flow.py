@@ -1,0 +1,95 @@
+"""Prefect flow ``ingest-flow``: new inputs into Postgres, the record every other
+flow reads. Contract files from the inbox (and ``SCADA_PATH`` / ``TURBINES_PATH`` /
+``FORECAST_PATH`` for a one-off historic load), then, unless switched off, the demo
+farm's readings and weather forecasts up to ``as_of``.
+
+  python services/prefect/ingest_flow.py run    # once, now; no server needed
+  python services/prefect/ingest_flow.py serve  # the ingest-flow container
+
+``serve`` serves ``ingest-flow/ingest-flow`` every 10 minutes (and once at start);
+its runs execute in the serving container. ``ingest-flow/ingest-pool``
+(prefect.yaml) runs on the worker, started by hand.
+"""
+
+# No `from __future__ import annotations`: Prefect builds the parameter model from
+# the annotations at run time, in a process where string annotations such as
+# "datetime" do not resolve.
+import os
+import sys
+from datetime import datetime
+from typing import Any
+
+from prefect import flow
+
+from windpower.demo_farm import demo_farm_from_params
+from windpower.orchestration.cli import main
+from windpower.orchestration.deployments import ServeConfig
+from windpower.orchestration.guard import INGEST_LIMIT, run_exclusively
+from windpower.orchestration.ingest import (
+    announce,
+    ingest_one_file,
+    new_files,
+    stream_demo_forecasts,
+    stream_demo_readings,
+)
+from windpower.orchestration.session import (
+    load_parameters,
+    project_root,
+    run_parameters,
+)
+from windpower.orchestration.tasks import publish_ingest_report
+
+# A run that has not finished in this time is failed, never left Running.
+TIMEOUT_SECONDS = 30 * 60
+
+
+@flow(
+    name="ingest-flow",
+    description="Store new readings and weather forecasts in Postgres: inbox files "
+    "through the data contract, and the demo farm up to as_of.",
+    timeout_seconds=TIMEOUT_SECONDS,
+)
+def ingest_flow(
+    as_of: datetime | None = None,
+    kedro_env: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Ingest once (never two at a time), report, and announce what is new.
+
+    Args:
+        as_of: Ingest what exists up to this time (default: now).
+        kedro_env: Kedro configuration environment (``KEDRO_ENV`` when unset).
+        params: Parameter overrides, e.g. ``{"ingest": {"demo_farm": {"fault":
+            {...}}}}``.
+
+    Returns:
+        The files ingested or refused, and what the demo farm added.
+    """
+    stamp, runtime = run_parameters(as_of, params)
+    conf = load_parameters(kedro_env, runtime)["ingest"]
+    demo = conf["demo_farm"]
+    use_demo = bool(demo["enabled"]) and not os.environ.get("SCADA_PATH")
+    with run_exclusively(INGEST_LIMIT):
+        inbox = project_root() / conf["inbox_dir"]
+        files = [ingest_one_file(path, stamp) for path in new_files(inbox)]
+        readings, forecasts = [], {"issued": []}
+        if use_demo:
+            farm = demo_farm_from_params(demo)
+            readings = stream_demo_readings(farm, demo["history_days"], stamp)
+            forecasts = stream_demo_forecasts(farm, demo, stamp)
+    summary = {"as_of": stamp.isoformat(), "files": files,
+               "demo_readings": readings, "demo_forecasts": forecasts}
+    publish_ingest_report(summary)
+    announce(summary)
+    return summary
+
+
+if __name__ == "__main__":
+    defaults = ServeConfig(
+        name="ingest-flow",
+        interval_minutes=10,
+        tags=["windpower", "ingest"],
+        description="Every 10 minutes: inbox files and the demo farm into Postgres.",
+        run_on_start=True,
+    )
+    sys.exit(main(ingest_flow, defaults, prefix="INGEST", description=__doc__))

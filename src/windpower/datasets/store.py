@@ -1,0 +1,121 @@
+"""Kedro datasets over the Postgres record (``windpower.store``).
+
+Every flow reads its inputs from, and writes its outputs to, the database named by
+``$WINDPOWER_DB_URL``, so a run behaves the same on any host that reaches it.
+``as_of`` (ISO time, None: now) bounds what a run may see, so a replay or a test
+can run at any simulated time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset, DatasetError
+
+from windpower.store import connect
+from windpower.store.load import upsert_frame
+from windpower.store.readers import (
+    latest_weather_forecast,
+    read_readings,
+    read_turbines,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def as_of_time(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
+    """``as_of`` as a UTC timestamp; None is now."""
+    stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now("UTC")
+    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+
+
+class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+    """Shared connection handling; subclasses implement ``_read`` or ``save``."""
+
+    table = ""
+
+    def __init__(self, as_of: str | None = None, url_env: str = "WINDPOWER_DB_URL",
+                 retries: int = 5, backoff: float = 1.0):
+        self._as_of, self._url_env = as_of, url_env
+        self._retries, self._backoff = retries, backoff
+
+    def _connect(self):
+        return connect(self._url_env, retries=self._retries, backoff=self._backoff)
+
+    def load(self) -> pd.DataFrame:
+        conn = self._connect()
+        try:
+            frame = self._read(conn, as_of_time(self._as_of))
+        finally:
+            conn.close()
+        frame.attrs["source"] = f"postgres:{self.table}"
+        return frame
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        raise DatasetError(f"{type(self).__name__} is write-only")
+
+    def save(self, data: pd.DataFrame) -> None:
+        raise DatasetError(f"{type(self).__name__} is read-only: the ingest flow "
+                           f"writes {self.table}")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"table": self.table, "as_of": self._as_of}
+
+
+class TurbinesDataset(_StoreDataset):
+    """The ``turbines`` table."""
+
+    table = "turbines"
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        return read_turbines(conn)
+
+
+class ReadingsDataset(_StoreDataset):
+    """``readings`` of the ``window_days`` before ``as_of``: the training window."""
+
+    table = "readings"
+
+    def __init__(self, window_days: float = 365, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._window = pd.Timedelta(days=float(window_days))
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        frame = read_readings(conn, as_of - self._window, as_of)
+        logger.info("read %d readings of the %s before %s", len(frame),
+                    self._window, as_of)
+        return frame
+
+
+class WeatherForecastDataset(_StoreDataset):
+    """The newest weather forecast issued at or before ``as_of``."""
+
+    table = "weather_forecasts"
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        frame = latest_weather_forecast(conn, as_of)
+        if not frame.empty:
+            logger.info("scoring the weather forecast issued at %s (%d rows)",
+                        frame["issued_at"].iloc[0], len(frame))
+        return frame
+
+
+class PredictionsDataset(_StoreDataset):
+    """Upsert into ``predictions`` on (issued_at, timestamp, turbine_id, version)."""
+
+    table = "predictions"
+    key = ["issued_at", "timestamp", "turbine_id", "model_version"]
+
+    def save(self, data: pd.DataFrame) -> None:
+        conn = self._connect()
+        try:
+            with conn:
+                changed = upsert_frame(conn, self.table, data, self.key)
+        finally:
+            conn.close()
+        logger.info("upserted %d predictions (%d new or changed)", len(data), changed)
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        raise DatasetError("predictions are read by SQL (monitoring), not loaded")

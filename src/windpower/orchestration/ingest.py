@@ -1,0 +1,146 @@
+"""Prefect tasks of the ingest flow: inbox files and the demo farm into Postgres.
+
+The data work is ``windpower.store`` (contract checks, COPY upserts, checksums)
+and ``windpower.demo_farm``; these tasks only decide what is new and report it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import task
+
+from windpower.datasets.mlflow_datasets import resolve_alias
+from windpower.demo_farm import DemoFarm, forecast_issue_times
+from windpower.errors import ContractError
+from windpower.orchestration.deployments import UNDERWAY, has_run
+from windpower.orchestration.events import emit_forecast_issued, emit_model_missing
+from windpower.store import connect
+from windpower.store.ingest import (
+    IngestResult,
+    detect_kind,
+    ingest_file,
+    ingest_frame,
+)
+from windpower.store.readers import last_reading_time
+
+logger = logging.getLogger(__name__)
+
+# A one-off historic load: files named in the environment, ingested like inbox files.
+ONE_OFF_VARIABLES = ("TURBINES_PATH", "SCADA_PATH", "FORECAST_PATH")
+MODEL_NAME = "windpower"
+STEP = pd.Timedelta(minutes=10)
+# Readings are generated and loaded this many days at a time: bounded memory.
+CHUNK_DAYS = 30
+
+
+def new_files(inbox: Path) -> list[Path]:
+    """The one-off files named in the environment, then the inbox's files (not
+    hidden), turbine tables first so their turbines are known, then oldest first.
+
+    Files seen before are skipped later, by checksum. A file of any suffix is
+    handed to the contract, which refuses it by name: a user who drops
+    ``power.xlsx`` learns why it was not used.
+    """
+    named = [Path(os.environ[v]) for v in ONE_OFF_VARIABLES if os.environ.get(v)]
+    dropped = sorted((p for p in inbox.iterdir() if p.is_file()
+                      and not p.name.startswith(".")),
+                     key=lambda p: (p.stat().st_mtime, p.name)
+                     ) if inbox.is_dir() else []
+    return sorted(named + dropped, key=lambda p: not _is_turbines(p))
+
+
+def _is_turbines(path: Path) -> bool:
+    try:
+        return detect_kind(path) == "turbines"
+    except (ContractError, OSError):
+        return False
+
+
+def announce(summary: dict[str, Any]) -> None:
+    """Emit what the other flows act on: a new forecast to score with the
+    champion, or, on a fresh stack, readings and no champion yet."""
+    as_of = summary["as_of"]
+    if resolve_alias(MODEL_NAME) is not None:
+        issued = list(summary["demo_forecasts"]["issued"])
+        issued += [f["name"] for f in summary["files"]
+                   if f["kind"] == "forecast" and f["rows_written"]]
+        if issued:
+            emit_forecast_issued(as_of, issued)
+        return
+    conn = connect()
+    try:
+        newest = last_reading_time(conn)
+    finally:
+        conn.close()
+    if newest is None:
+        return
+    if has_run("training-flow", UNDERWAY):
+        logger.info("No champion yet; a training run is already underway.")
+        return
+    # Training then announces its champion, which inference scores.
+    logger.info("Readings stored and no champion yet: asking for a first model.")
+    emit_model_missing(as_of, newest.isoformat())
+
+
+@task(task_run_name="ingest_file {path.name}")
+def ingest_one_file(path: Path, as_of: pd.Timestamp) -> dict[str, Any]:
+    """Ingest one file (skipped when its bytes were ingested before)."""
+    conn = connect()
+    try:
+        return asdict(ingest_file(conn, path, as_of))
+    finally:
+        conn.close()
+
+
+@task(task_run_name="stream_demo_readings")
+def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestamp
+                         ) -> list[dict[str, Any]]:
+    """Store the demo farm's turbines and its readings from the last stored one to
+    ``as_of`` (``history_days`` back on an empty database)."""
+    end = as_of.floor("10min") + STEP  # readings stamped up to as_of
+    conn = connect()
+    try:
+        results = [ingest_frame(conn, "turbines", farm.turbines(), "demo-farm", as_of)]
+        last = last_reading_time(conn)
+        start = last + STEP if last is not None else end - pd.Timedelta(
+            days=history_days)
+        while start < end:
+            stop = min(start + pd.Timedelta(days=CHUNK_DAYS), end)
+            frame = farm.readings(start, stop)
+            results.append(ingest_frame(conn, "scada", frame, "demo-farm", as_of))
+            start = stop
+    finally:
+        conn.close()
+    return [_summary(r) for r in results]
+
+
+@task(task_run_name="stream_demo_forecasts")
+def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
+                          as_of: pd.Timestamp) -> dict[str, Any]:
+    """Store the demo weather forecasts issued since the last stored one (at most
+    ``forecast_backfill_hours`` back) up to ``as_of``."""
+    conn = connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT max(issued_at) FROM weather_forecasts")
+            last = cur.fetchone()[0]
+        oldest = as_of - pd.Timedelta(hours=params["forecast_backfill_hours"])
+        since = oldest if last is None else max(pd.Timestamp(last), oldest)
+        issues = forecast_issue_times(since, as_of, params["forecast_every_hours"])
+        if not len(issues):
+            return {"issued": []}
+        frame = farm.weather_forecasts(issues, params["forecast_hours"])
+        result = ingest_frame(conn, "forecast", frame, "demo-farm", as_of)
+    finally:
+        conn.close()
+    return {"issued": [t.isoformat() for t in issues], **_summary(result)}
+
+
+def _summary(result: IngestResult) -> dict[str, Any]:
+    return {k: v for k, v in asdict(result).items() if k != "sha256"}

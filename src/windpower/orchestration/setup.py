@@ -1,0 +1,105 @@
+"""One-time set-up of the platform, run by the one-shot ``setup`` service.
+
+Everything the servers must hold before any flow runs is created here, once, in
+one process: the windpower database's schema, the work pool, the one-run-at-a-time
+concurrency limits, the crash automation and the work-pool deployments (declared
+in ``prefect.yaml``). The
+long-running flow containers start after this exits 0 and only serve their flow,
+so two of them can no longer race to create the same object.
+
+  python -m windpower.orchestration.setup
+
+Every step is idempotent: a restart, or ``docker compose up`` on existing
+volumes, changes nothing that is already right.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import psycopg2
+from prefect import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.exceptions import ObjectNotFound
+from prefect.settings import get_current_settings
+from prefect.workers.process import ProcessWorker
+
+from windpower.orchestration.crashes import ensure_crash_detection
+from windpower.orchestration.guard import FLOW_LIMITS, ensure_concurrency_limit
+from windpower.orchestration.session import project_root
+from windpower.store import connect, migrate
+
+logger = logging.getLogger("windpower.setup")
+
+# The pool the worker serves and prefect.yaml deploys to.
+WORK_POOL = "default-worker-pool"
+
+
+def ensure_work_pool(name: str = WORK_POOL) -> None:
+    """Create the process work pool unless it exists (queues come with deploy)."""
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+            return
+        except ObjectNotFound:
+            pass
+        template = ProcessWorker.get_default_base_job_template()
+        client.create_work_pool(
+            WorkPoolCreate(name=name, type="process", base_job_template=template)
+        )
+    logger.info("Created work pool %s", name)
+
+
+def deploy_pool_deployments() -> None:
+    """Register the work-pool deployments declared in ``prefect.yaml``."""
+    # The CLI is Prefect's own way to apply prefect.yaml; it gets this process's
+    # server (which a test may have set in-process only).
+    api_url = str(get_current_settings().api.url or "")
+    subprocess.run(
+        ["prefect", "--no-prompt", "deploy", "--all"],
+        cwd=project_root(), check=True, stdout=subprocess.DEVNULL,
+        env={**os.environ, "PREFECT_API_URL": api_url},
+    )
+    logger.info("Registered the work-pool deployments of prefect.yaml")
+
+
+def migrate_store() -> None:
+    """Bring the windpower database's schema up to date (versioned migrations)."""
+    conn = connect(retries=7)  # ~1 min: the database may still be starting
+    try:
+        applied = migrate(conn)
+    finally:
+        conn.close()
+    logger.info("Database schema up to date (applied: %s)", ", ".join(applied) or
+                "none")
+
+
+def set_up() -> None:
+    """Create or fix every server-side object the flows rely on."""
+    migrate_store()
+    ensure_work_pool()
+    for limit in FLOW_LIMITS:
+        ensure_concurrency_limit(limit)
+    ensure_crash_detection()
+    deploy_pool_deployments()
+
+
+def main() -> int:
+    """Run the set-up; exit 1 with one clear line when a step fails."""
+    # Kedro's import already configured logging (root at WARNING): say what we do.
+    logging.getLogger("windpower").setLevel(logging.INFO)
+    try:
+        set_up()
+    except (subprocess.CalledProcessError, OSError, RuntimeError,
+            psycopg2.Error) as error:
+        logger.error("set-up failed: %s", error)
+        return 1
+    logger.info("set-up complete")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

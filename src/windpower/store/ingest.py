@@ -1,0 +1,134 @@
+"""Ingest contract files (and in-memory frames) into the store, exactly once.
+
+A file is identified by its SHA-256: the same bytes under any name are ingested
+once. Its rows, its rejected rows and its ``ingested_files`` record are written in
+one transaction, so a crash leaves either all of them or none. The file itself is
+only read.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+from psycopg2.extensions import connection as Connection
+
+from windpower.errors import ContractError
+from windpower.store.files import detect_kind, file_digest, read_rows
+from windpower.store.load import copy_frame, upsert_frame
+from windpower.store.readers import read_turbines
+from windpower.store.rows import contract_rules, rejected_table, split_rows
+
+logger = logging.getLogger(__name__)
+TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
+          "forecast": ("weather_forecasts", ["issued_at", "timestamp", "turbine_id"]),
+          "turbines": ("turbines", ["turbine_id"])}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did. ``status``: ingested, refused or skipped (seen before).
+
+    ``rows_written`` counts rows inserted or changed; re-sent rows count 0.
+    """
+
+    name: str
+    sha256: str | None
+    kind: str | None
+    rows_accepted: int
+    rows_rejected: int
+    status: str
+    error: str | None = None
+    rows_written: int = 0
+
+
+def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
+                params: dict | None = None) -> IngestResult:
+    """Ingest one contract file, or skip it if its bytes were ingested before.
+
+    Args:
+        conn: Open connection; this commits.
+        path: CSV, CSV.gz or Parquet file (never modified or moved).
+        as_of: The run's time: SCADA rows after it (plus skew) are rejected.
+        params: Row rules; default the project's data_processing parameters.
+
+    Returns:
+        The result; a refused file has status ``refused`` and the contract error.
+    """
+    path = Path(path)
+    digest, size = file_digest(path)
+    with conn, conn.cursor() as cur:
+        # Two runs given the same file at once: the second waits, then skips it.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (digest,))
+        cur.execute("SELECT 1 FROM ingested_files WHERE sha256 = %s", (digest,))
+        if cur.fetchone():
+            logger.info("%s: already ingested (sha256 %s), skipped", path.name, digest)
+            return IngestResult(path.name, digest, None, 0, 0, "skipped")
+        cur.execute("SAVEPOINT ingest_file")
+        kind = None
+        try:
+            kind = detect_kind(path)
+            raw = read_rows(path, kind)
+            result = _store(conn, kind, raw, path.name, as_of=as_of, params=params)
+        except ContractError as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT ingest_file")
+            logger.warning("%s refused: %s", path.name, exc)
+            result = IngestResult(path.name, digest, kind, 0, 0, "refused", str(exc))
+        result = replace(result, sha256=digest)
+        cur.execute(
+            "INSERT INTO ingested_files (sha256, name, size_bytes, kind, rows_accepted,"
+            " rows_rejected, status, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (digest, path.name, size, result.kind, result.rows_accepted,
+             result.rows_rejected, result.status, result.error))
+    return result
+
+
+def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
+                 params: dict | None = None) -> list[IngestResult]:
+    """Ingest several files, turbine tables first (rows are checked against them).
+
+    Returns:
+        One result per file, in the order they were ingested.
+    """
+    def turbines_first(path: Path) -> int:
+        try:
+            return 0 if detect_kind(Path(path)) == "turbines" else 1
+        except ContractError:
+            return 1  # refused (and recorded) in its turn
+
+    ordered = sorted(paths, key=lambda p: (turbines_first(p), str(p)))
+    return [ingest_file(conn, path, as_of, params=params) for path in ordered]
+
+
+def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
+                 as_of: pd.Timestamp, *, params: dict | None = None) -> IngestResult:
+    """Ingest in-memory rows of ``kind`` (no ``ingested_files`` record); commits.
+
+    Returns:
+        The result; rows breaking the contract as a whole give status ``refused``.
+    """
+    raw = frame.copy(deep=False)
+    raw.attrs = {"source": source}
+    with conn:
+        try:
+            return _store(conn, kind, raw, source, as_of=as_of, params=params)
+        except ContractError as exc:
+            logger.warning("%s refused: %s", source, exc)
+            return IngestResult(source, None, kind, 0, 0, "refused", str(exc))
+
+
+def _store(conn: Connection, kind: str, raw: pd.DataFrame, source: str, *,
+           as_of: pd.Timestamp, params: dict | None) -> IngestResult:
+    """Validate, upsert the accepted rows and record the rejected ones."""
+    rules = {**(params or contract_rules()), "as_of": as_of}
+    turbines = read_turbines(conn) if kind != "turbines" else pd.DataFrame()
+    accepted, rejected = split_rows(kind, raw, turbines, rules)
+    table, key = TABLES[kind]
+    written = upsert_frame(conn, table, accepted, key)
+    if len(rejected):
+        with conn.cursor() as cur:
+            copy_frame(cur, "rejected_rows", rejected_table(rejected, kind, source))
+    logger.info("%s: %s, %d rows accepted (%d written), %d rejected", source, kind,
+                len(accepted), written, len(rejected))
+    return IngestResult(source, None, kind, len(accepted), len(rejected),
+                        "ingested", rows_written=written)

@@ -1,0 +1,84 @@
+"""Read the store into pandas for the flows (COPY out, parsed by Arrow)."""
+
+import io
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg2 import sql
+from psycopg2.extensions import connection as Connection
+
+from windpower.contract import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+READING_COLUMNS = REQUIRED_COLUMNS["scada"] + OPTIONAL_COLUMNS["scada"]
+FORECAST_COLUMNS = ["issued_at"] + REQUIRED_COLUMNS["forecast"]
+TURBINE_COLUMNS = REQUIRED_COLUMNS["turbines"]
+_TIMES = ("timestamp", "issued_at")
+
+
+def query_frame(conn: Connection, query: sql.Composable, columns: list[str],
+                params: tuple = ()) -> pd.DataFrame:
+    """Rows of ``query`` (selecting ``columns``) as a typed frame, via COPY.
+
+    Times travel as integer microseconds since the epoch, exact and quick to
+    parse; they come back as UTC timestamps. Text columns are strings, others float.
+    """
+    select = sql.SQL(", ").join(
+        sql.SQL("(extract(epoch FROM {0}) * 1000000)::bigint AS {0}").format(
+            sql.Identifier(c)) if c in _TIMES else sql.Identifier(c) for c in columns)
+    buffer = io.BytesIO()
+    with conn.cursor() as cur:
+        inner = sql.SQL("SELECT {} FROM ({}) AS q").format(select, query)
+        statement = cur.mogrify(inner, params).decode()
+        cur.copy_expert(f"COPY ({statement}) TO STDOUT (FORMAT csv, HEADER)", buffer)
+    types = {c: pa.int64() if c in _TIMES else pa.string() if c == "turbine_id"
+             else pa.float64() for c in columns}
+    buffer.seek(0)
+    # With the header line, no rows still gives a table with its columns.
+    table = pacsv.read_csv(
+        buffer, convert_options=pacsv.ConvertOptions(column_types=types))
+    frame = table.to_pandas()
+    for column in set(_TIMES) & set(columns):
+        frame[column] = pd.to_datetime(frame[column], unit="us", utc=True)
+    return frame
+
+
+def read_readings(conn: Connection, start: pd.Timestamp | None = None,
+                  end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Readings with ``start <= timestamp < end`` (None: unbounded), contract columns.
+
+    Returns:
+        Rows sorted by turbine and time, as the validation node returns them.
+    """
+    query = sql.SQL("SELECT * FROM readings WHERE {} AND {} "
+                    "ORDER BY turbine_id, \"timestamp\"").format(
+        sql.SQL("true" if start is None else '"timestamp" >= %(start)s'),
+        sql.SQL("true" if end is None else '"timestamp" < %(end)s'))
+    return query_frame(conn, query, READING_COLUMNS, {"start": start, "end": end})
+
+
+def read_turbines(conn: Connection) -> pd.DataFrame:
+    """The turbine table with the contract columns, sorted by id."""
+    query = sql.SQL("SELECT * FROM turbines ORDER BY turbine_id")
+    return query_frame(conn, query, TURBINE_COLUMNS)
+
+
+def last_reading_time(conn: Connection) -> pd.Timestamp | None:
+    """Time of the newest reading, or None when there is none."""
+    with conn.cursor() as cur:
+        cur.execute('SELECT max("timestamp") FROM readings')
+        newest = cur.fetchone()[0]
+    return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
+
+
+def latest_weather_forecast(conn: Connection, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The newest forecast issued at or before ``as_of``: its hours after issue.
+
+    Returns:
+        ``issued_at`` plus the forecast contract columns (no rows if none issued).
+    """
+    query = sql.SQL(
+        "SELECT * FROM weather_forecasts WHERE issued_at = (SELECT max(issued_at) "
+        "FROM weather_forecasts WHERE issued_at <= %(as_of)s) "
+        "AND \"timestamp\" > issued_at ORDER BY turbine_id, \"timestamp\"")
+    return query_frame(conn, query, FORECAST_COLUMNS, {"as_of": as_of})

@@ -1,0 +1,35 @@
+"""The one-shot set-up creates every server-side object once, and again safely."""
+
+from __future__ import annotations
+
+import pytest
+from prefect import get_client
+
+from windpower.orchestration.crashes import AUTOMATION_NAME
+from windpower.orchestration.guard import FLOW_LIMITS
+from windpower.orchestration.setup import WORK_POOL, set_up
+
+pytestmark = pytest.mark.unit
+
+
+def test_set_up_twice_leaves_one_of_everything() -> None:
+    set_up()
+    set_up()  # a second `docker compose up` on the same volumes
+    with get_client(sync_client=True) as client:
+        assert client.read_work_pool(WORK_POOL).type == "process"
+        for name in FLOW_LIMITS:
+            assert client.read_global_concurrency_limit_by_name(name).limit == 1
+        (automation,) = client.read_automations_by_name(AUTOMATION_NAME)
+        deployments = {
+            f"{client.read_flow(d.flow_id).name}/{d.name}": d
+            for d in client.read_deployments()
+        }
+    # Prefect's zombie recipe: any flow-run event (a timeout too) resets the clock.
+    assert automation.trigger.expect == {"prefect.flow-run.*"}
+    for name, queue in [("training-flow/training-pool", "training-queue"),
+                        ("inference-flow/inference-pool", "inference-queue")]:
+        assert deployments[name].work_pool_name == WORK_POOL
+        assert deployments[name].work_queue_name == queue
+        assert deployments[name].pull_steps == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": "/app"}}
+        ]

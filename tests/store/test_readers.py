@@ -1,0 +1,35 @@
+"""Readers: what was ingested comes back typed, in the contract's columns."""
+
+import pandas as pd
+
+from windpower.store.ingest import ingest_frame
+from windpower.store.readers import last_reading_time, read_readings, read_turbines
+
+AS_OF = pd.Timestamp("2026-03-02T00:00:00Z")
+TURBINES = pd.DataFrame({"turbine_id": ["T01", "T02"], "rated_power_kw": 2000.0,
+                         "hub_height_m": 90.0, "rotor_diameter_m": 100.0})
+
+
+def test_read_readings_round_trip_in_a_window(conn):
+    assert last_reading_time(conn) is None
+    ingest_frame(conn, "turbines", TURBINES, "test", AS_OF)
+    times = pd.date_range("2026-03-01", periods=144, freq="10min", tz="UTC")
+    rows = pd.DataFrame({"timestamp": times.repeat(2), "turbine_id": ["T01", "T02"]
+                         * 144, "wind_speed": 7.25, "wind_direction": 90.0,
+                         "ambient_temperature": -3.5, "power_kw": 640.1,
+                         "pitch_angle": [0.5, None] * 144})
+    ingest_frame(conn, "scada", rows, "test", AS_OF)
+    window = read_readings(conn, times[6], times[12])
+    assert list(window.columns) == ["timestamp", "turbine_id", "wind_speed",
+                                    "wind_direction", "ambient_temperature",
+                                    "power_kw", "pitch_angle"]
+    assert len(window) == 12
+    assert window["timestamp"].min() == times[6]
+    assert window["timestamp"].max() == times[11]
+    assert str(window["timestamp"].dt.tz) == "UTC"
+    assert window.loc[window["turbine_id"] == "T02", "pitch_angle"].isna().all()
+    assert (window["power_kw"] == 640.1).all()
+    assert last_reading_time(conn) == times[-1]
+    turbines = read_turbines(conn)
+    assert turbines["turbine_id"].tolist() == ["T01", "T02"]
+    assert turbines["rated_power_kw"].tolist() == [2000.0, 2000.0]
