@@ -106,8 +106,7 @@ def monitor_once(params: dict) -> dict[str, float]:
                                                params)
     report.summarise_monitoring(quality, signals, result)
     lap("detection")
-    PostgresUpsertDataset("forecast_quality", nodes.QUALITY_KEY,
-                          touch_column="computed_at").save(quality)
+    PostgresUpsertDataset("forecast_quality", nodes.QUALITY_KEY).save(quality)
     lap("upsert")
     plots.plot_forecast_vs_actual(scored, result, params["plots"])
     plots.plot_error_by_horizon(scored, result)
