@@ -106,17 +106,21 @@ def test_monitoring_query_gives_mae_bias_and_bands_of_joined_rows(db_url):
 def test_forecast_quality_upsert_is_idempotent(db_url):
     _load_hand_made(db_url)
     quality = _quality(db_url)
-    table = PostgresUpsertDataset("forecast_quality", KEY, touch_column="computed_at")
+    table = PostgresUpsertDataset("forecast_quality", KEY)
 
     table.save(quality)
+    first = table.load()
     table.save(quality)
     stored = table.load()
 
     assert len(stored) == len(quality) == 2
+    # Nothing changed, nothing written: not even the computation time.
+    assert stored["computed_at"].tolist() == first["computed_at"].tolist()
     changed = quality.assign(mae_kw=quality["mae_kw"] + 1)
     table.save(changed)
     stored = table.load().sort_values("horizon_band")
     assert stored["mae_kw"].tolist() == pytest.approx([101.0, 201.0])
+    assert (stored["computed_at"] > first["computed_at"].max()).all()
     assert stored["coverage_p10_p90"].tolist() == pytest.approx([1.0, 0.0])
 
 

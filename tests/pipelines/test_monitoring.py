@@ -99,3 +99,40 @@ def test_forecast_quality_without_quantiles_has_no_coverage():
     assert quality["coverage_p10_p90"].isna().all()
     assert quality["rows"].sum() == len(rows)
     assert (quality["baseline_mae_kw"] > 0).all()
+
+
+
+def _histograms(days: int, shifted: str, shift_days: int) -> pd.DataFrame:
+    """Daily wind histograms as the query returns them: the same every day, except
+    ``shifted``'s wind speed, 6 m/s higher over the last ``shift_days``."""
+    speed = np.exp(-0.5 * ((np.arange(25) - 8) / 3.0) ** 2)
+    speed = np.round(144 * speed / speed.sum())
+    rows = []
+    for day in pd.date_range(START, periods=days, freq="D"):
+        for turbine in TURBINES:
+            late = turbine == shifted and day >= pd.Timestamp(START) + pd.Timedelta(
+                days=days - shift_days)
+            for b, n in enumerate(speed):
+                rows.append((turbine, day, "wind_speed", b + 6 * late, n))
+            rows += [(turbine, day, "wind_direction", b, 12) for b in range(12)]
+    return pd.DataFrame(rows, columns=["turbine_id", "day", "variable", "bin", "n"])
+
+
+def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
+    reference = _reference() | {"train_start": START,
+                                "train_end": "2026-03-21T00:00Z"}
+    reads = farm.readings(TURBINES, START, 28, 2)
+    weather, predictions = farm.forecasts(reads, 6, 72, 2)
+    turbines = farm.turbines_frame(TURBINES)
+    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
+                                   turbines, reference)
+    readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
+
+    result, table = report.detect_degradation(
+        scored, readings, _histograms(28, "T5", 7), reference, params)
+
+    assert result["reasons"] == {"T5": ["drift:wind_speed"]}
+    assert result["degraded"] is False and result["turbines"] == []
+    psi = table.set_index("turbine_id")["drift:wind_speed.value"]
+    assert psi["T5"] > params["drift"]["enter"]
+    assert psi.drop("T5").max() == pytest.approx(0.0)

@@ -1,52 +1,31 @@
-"""Read a SQL query's result, upsert a frame on a key: Postgres (psycopg2).
+"""Read a SQL query's result, upsert a frame on a key: the Postgres record.
 
 The query runs in Postgres (joins and aggregates stay there) and its result comes
 back through ``COPY ... TO STDOUT`` as CSV, which pandas parses in C: ~10x faster
 than ``cursor.fetchall()`` building a Python tuple and datetime per value.
+Connections and the upsert are ``windpower.store``'s.
 """
 
 import io
 import logging
-import os
-import time
 from typing import Any
 
 import pandas as pd
-import psycopg2
 from kedro.io import AbstractDataset, DatasetError
 from psycopg2 import sql
-from psycopg2.extras import execute_values
+
+from windpower.datasets.store import as_of_time
+from windpower.store import connect
+from windpower.store.load import upsert_frame
 
 logger = logging.getLogger(__name__)
 
 
-def connect(url_env: str, retries: int = 5, backoff_seconds: float = 1.0):
-    """A psycopg2 connection to ``$url_env``, retrying connection errors."""
-    url = os.environ.get(url_env)
-    if not url:
-        raise DatasetError(f"set {url_env} to the windpower database URL")
-    for attempt in range(1, retries + 1):
-        try:
-            return psycopg2.connect(url, connect_timeout=10)
-        except psycopg2.OperationalError as exc:
-            if attempt == retries:
-                raise DatasetError(f"cannot connect to the database after {attempt} "
-                                   f"attempts: {exc}") from exc
-            wait = backoff_seconds * 2 ** (attempt - 1)
-            logger.warning("database not reachable (%s); retry in %.1fs",
-                           str(exc).strip(), wait)
-            time.sleep(wait)
-    raise DatasetError("unreachable")  # pragma: no cover, loop always returns
-
-
 def query_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Bind values for the query; ``as_of: null`` is now (UTC), strings are parsed."""
+    """Bind values for the query; ``as_of`` (None: now) becomes a UTC datetime."""
     bound = dict(params)
     if "as_of" in bound:
-        as_of = bound["as_of"]
-        stamp = pd.Timestamp.now(tz="UTC") if as_of is None else pd.Timestamp(as_of)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-        bound["as_of"] = stamp.tz_convert("UTC").to_pydatetime()
+        bound["as_of"] = as_of_time(bound["as_of"]).to_pydatetime()
     return bound
 
 
@@ -74,7 +53,6 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
         conn = connect(self._url_env, self._retries, self._backoff)
         try:
             with conn, conn.cursor() as cur:
-                cur.execute("SET TIME ZONE 'UTC'")
                 query = cur.mogrify(self._sql, params).decode()
                 cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER)",
                                 buffer)
@@ -85,7 +63,6 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
         frame = pd.read_csv(buffer, dtype=dtype)
         for column in self._load_args.get("parse_dates", []):
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-        frame.attrs["query_params"] = {k: str(v) for k, v in params.items()}
         logger.info("query returned %d rows (%s)", len(frame), params)
         return frame
 
@@ -97,47 +74,29 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
 
 
 class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
-    """Insert a frame into an existing table, updating rows whose key exists.
+    """Upsert a frame into an existing table on its key (``store.upsert_frame``):
+    new rows are inserted, changed ones updated, identical ones left alone.
 
     Args:
-        table: Table name (created by ``windpower.store`` migrations).
-        key: Primary-key columns (the ``ON CONFLICT`` target).
+        table: Table name (created by ``python -m windpower.store migrate``).
+        key: Primary-key columns.
         url_env: Environment variable holding the libpq URL.
-        touch_column: Column set to ``now()`` on every write (e.g. ``computed_at``).
     """
 
     def __init__(self, table: str, key: list[str], *, url_env: str = "WINDPOWER_DB_URL",
-                 touch_column: str | None = None, retries: int = 5,
-                 backoff_seconds: float = 1.0):
+                 retries: int = 5, backoff_seconds: float = 1.0):
         self._table, self._key, self._url_env = table, list(key), url_env
-        self._touch = touch_column
         self._retries, self._backoff = retries, backoff_seconds
 
-    def _statement(self, columns: list[str]) -> sql.Composed:
-        ident = [sql.Identifier(c) for c in columns]
-        updates = [sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
-                   for c in columns if c not in self._key]
-        if self._touch:
-            updates.append(sql.SQL("{} = now()").format(sql.Identifier(self._touch)))
-        return sql.SQL("INSERT INTO {} ({}) VALUES %s ON CONFLICT ({}) DO UPDATE "
-                       "SET {}").format(
-            sql.Identifier(self._table), sql.SQL(", ").join(ident),
-            sql.SQL(", ").join(sql.Identifier(c) for c in self._key),
-            sql.SQL(", ").join(updates))
-
     def save(self, data: pd.DataFrame) -> None:
-        columns = list(data.columns)
-        # None, not NaN, so Postgres stores NULL (e.g. coverage without P10/P90).
-        values = data.astype(object).where(data.notna(), None)
-        rows = [tuple(r) for r in values.itertuples(index=False, name=None)]
         conn = connect(self._url_env, self._retries, self._backoff)
         try:
-            with conn, conn.cursor() as cur:
-                statement = self._statement(columns).as_string(cur)
-                execute_values(cur, statement, rows, page_size=1000)
+            with conn:
+                changed = upsert_frame(conn, self._table, data, self._key)
         finally:
             conn.close()
-        logger.info("upserted %d rows into %s", len(rows), self._table)
+        logger.info("upserted %d rows into %s (%d new or changed)", len(data),
+                    self._table, changed)
 
     def load(self) -> pd.DataFrame:
         conn = connect(self._url_env, self._retries, self._backoff)

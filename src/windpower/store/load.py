@@ -25,7 +25,8 @@ from windpower.store import binary
 
 # The column a changed row's write time goes to, per table.
 TOUCHED = {"turbines": "updated_at", "readings": "ingested_at",
-           "weather_forecasts": "ingested_at", "predictions": "created_at"}
+           "weather_forecasts": "ingested_at", "predictions": "created_at",
+           "forecast_quality": "computed_at"}
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
