@@ -28,19 +28,22 @@ def predict_power(champion: dict | None, forecast: pd.DataFrame
         forecast: Valid forecast rows.
 
     Returns:
-        ``timestamp, turbine_id, model_version, predicted_power_kw, mlflow_run_id``
-        twice: for the predictions table and for the summary, so the summary
-        runs only after the predictions are stored.
+        ``timestamp, turbine_id, model_version, predicted_power_kw`` (P50),
+        ``p10_power_kw, p90_power_kw, mlflow_run_id`` twice: for the predictions
+        table and for the summary, so the summary runs only after the predictions
+        are stored.
     """
     if champion is None:
         raise NoChampionError()
     predicted = champion["model"].predict(model_input(forecast))
-    values = np.asarray(predicted, dtype=float).reshape(len(forecast), -1)[:, 0]
+    values = np.asarray(predicted["predicted_power_kw"], dtype=float)
     frame = pd.DataFrame({
         "timestamp": forecast["timestamp"].to_numpy(),
         "turbine_id": forecast["turbine_id"].to_numpy(),
         "model_version": int(champion["version"]),
         "predicted_power_kw": values,
+        "p10_power_kw": np.asarray(predicted["p10_power_kw"], dtype=float),
+        "p90_power_kw": np.asarray(predicted["p90_power_kw"], dtype=float),
         "mlflow_run_id": str(champion["run_id"]),
     })
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)

@@ -8,6 +8,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from windpower.forecast_model import curve_power, fit_binned_curve, make_lookup
+from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
 logger = logging.getLogger(__name__)
 
@@ -57,23 +58,56 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
         features_params: Feature parameters shared with data_processing.
 
     Returns:
-        Model bundle: estimator, feature list, lookup tables, cut-out speed and
-        the OpenMP threads to score with (``None``: all cores).
+        Model bundle: estimator, feature list, lookup tables, conformal interval
+        offsets, cut-out speed and the OpenMP threads to score with (``None``:
+        all cores).
     """
     frame, target = training_frame(train, curve)
     if len(frame) > params["max_train_rows"]:
         frame = frame.iloc[-params["max_train_rows"]:]
         target = target[-params["max_train_rows"]:]
-    features = list(params["features"])
+    intervals = calibrate(frame, target, len(turbines), params)
+    estimator = _fit(frame, target, params)
+    logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
+    return {"estimator": estimator, "features": list(params["features"]),
+            "lookup": make_lookup(turbines, features_params["sectors"], curve),
+            "intervals": intervals,
+            "cut_out_speed": float(params["cut_out_speed"]),
+            "threads": params["threads"]}
+
+
+def _fit(frame: pd.DataFrame, target: np.ndarray, params: dict
+         ) -> HistGradientBoostingRegressor:
     estimator = HistGradientBoostingRegressor(**params["estimator"])
     with threadpool_limits(params["threads"]):
         # A plain matrix, as predict_power scores one (no feature-name checks).
-        estimator.fit(frame[features].to_numpy(float), target)
-    logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
-    lookup = make_lookup(turbines, features_params["sectors"], curve)
-    return {"estimator": estimator, "features": features, "lookup": lookup,
-            "cut_out_speed": float(params["cut_out_speed"]),
-            "threads": params["threads"]}
+        estimator.fit(frame[params["features"]].to_numpy(float), target)
+    return estimator
+
+
+def calibrate(frame: pd.DataFrame, target: np.ndarray, n_turbines: int,
+              params: dict) -> dict:
+    """Conformal interval offsets: fit without every n-th week, score that week.
+
+    The served model is then refit on all rows, so its errors on new data are
+    at most those of this smaller fit: the intervals err on the wide side.
+
+    Returns:
+        ``fit_intervals``'s offsets table.
+    """
+    spec = params["intervals"]
+    held = calibration_rows(frame["timestamp"], spec["calibration_every_nth_week"])
+    estimator = _fit(frame.loc[~held], target[~held], params)
+    rows = frame.loc[held]
+    with threadpool_limits(params["threads"]):
+        dev = estimator.predict(rows[params["features"]].to_numpy(float))
+    base = rows["baseline_kw_norm"].to_numpy()
+    p50 = np.clip(base + dev, 0.0, 1.0)
+    ws_norm = rows["ws_norm"].to_numpy()
+    p50[ws_norm >= params["cut_out_speed"]] = 0.0
+    return fit_intervals(target[held] + base - p50, ws_norm,
+                         rows["turbine_code"].to_numpy(int), n_turbines,
+                         spec | {"max_wind": params["power_curve"]["max_wind"]})
 
 
 def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:
