@@ -76,7 +76,7 @@ def run_fold(train, holdout, turbines, tp: dict) -> dict:
     if "intervals" in bundle:
         metrics |= evaluation.evaluate_intervals(bundle, holdout)[0]
     keep = ("model_mae", "baseline_mae", "skill_mae", "holdout_coverage_p10_p90",
-            "holdout_interval_width_kw")
+            "holdout_coverage_p10_p90_unclipped", "holdout_interval_width_kw")
     return {k: metrics[k] for k in keep if k in metrics} | {"fit_s": seconds}
 
 
@@ -95,6 +95,7 @@ def override(tp: dict, assignments: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", default="42,7,123")
+    parser.add_argument("--folds", default="last60d," + ",".join(MONTHS))
     parser.add_argument("--set", action="append", default=[])
     parser.add_argument("--label", default="conf/base")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/wp-accuracy"))
@@ -105,6 +106,8 @@ def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         table, turbines = model_table(seed, args.cache)
         for fold, (train, holdout) in folds(table).items():
+            if fold not in args.folds.split(","):
+                continue
             tp = override(params("training"), args.set)
             result = {"seed": seed, "fold": fold} | run_fold(train, holdout,
                                                              turbines, tp)

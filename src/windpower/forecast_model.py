@@ -187,15 +187,61 @@ def _sorted_features(df: pd.DataFrame, lookup: dict
          "dir_sin": np.sin(rad), "dir_cos": np.cos(rad),
          "hour_sin": np.sin(2 * np.pi * hour / 24),
          "hour_cos": np.cos(2 * np.pi * hour / 24),
+         # Slow change (wear, drift): trees hold the latest level into the future.
+         "days": times / 86_400e9,
          "turbine_code": code, "sector": sector,
          "sector_turbine": np.where(code >= 0, code * sectors + sector, -1)}
     f |= _neighbour_features(ws_n, wdir, codes, times)
     f |= _farm_features(ws_n, rad, times)
     f["rated_power_kw"] = rated
-    if lookup.get("curve") is not None:
-        f["baseline_kw_norm"] = _coded_curve_power(
-            lookup["curve"], names, codes, ws_n) / rated
+    curve = lookup.get("curve")
+    if curve is not None:
+        f["baseline_kw_norm"] = _coded_curve_power(curve, names, codes, ws_n) / rated
+        if "farm_ratio" in curve:
+            f |= farm_wind_features(curve["farm_ratio"], code, f)
+            f["curve_blend_norm"] = _coded_curve_power(
+                curve, names, codes, f["ws_blend"]) / rated
     return f, order
+
+
+def _farm_sector(farm_sin: np.ndarray, farm_cos: np.ndarray, sectors: int
+                 ) -> np.ndarray:
+    degrees = np.nan_to_num(np.degrees(np.arctan2(farm_sin, farm_cos))) % 360
+    return (degrees // (360 / sectors)).astype(int) % sectors
+
+
+def fit_farm_ratio(f: dict, code: np.ndarray, n_turbines: int, sectors: int,
+                   min_rows: int = 30) -> np.ndarray:
+    """Median of each turbine's wind over the farm mean by farm wind sector.
+
+    Terrain and wakes make it differ by turbine and direction. Returns a
+    ``(n_turbines + 1, sectors)`` table; the last row (unknown turbines) and
+    thin cells are 1.
+    """
+    sector = _farm_sector(f["farm_dir_sin"], f["farm_dir_cos"], sectors)
+    with np.errstate(all="ignore"):
+        ratio = f["ws_norm"] / f["farm_ws_mean"]
+    ok = np.isfinite(ratio) & (f["farm_ws_mean"] > 3.0)  # calm: ratios are noise
+    cells = pd.Series(ratio[ok]).groupby([code[ok], sector[ok]]).agg(["median", "size"])
+    cells = cells[cells["size"] >= min_rows]
+    table = np.ones((n_turbines + 1, sectors))
+    table[cells.index.get_level_values(0), cells.index.get_level_values(1)] = cells[
+        "median"].to_numpy()
+    return table
+
+
+def farm_wind_features(ratio: np.ndarray, code: np.ndarray, f: dict
+                       ) -> dict[str, np.ndarray]:
+    """The row's wind as the farm sees it, and blended with its own anemometer.
+
+    Each anemometer is noisy on its own; the farm mean times the turbine's usual
+    ratio for the direction is a second, independent estimate of the same wind.
+    """
+    sector = _farm_sector(f["farm_dir_sin"], f["farm_dir_cos"], ratio.shape[1])
+    row = np.where(code < len(ratio) - 1, code, -1)  # -1, unseen: the last row
+    expected = f["farm_ws_mean"] * ratio[row, sector]
+    blend = np.where(np.isnan(expected), f["ws_norm"], (f["ws_norm"] + expected) / 2)
+    return {"ws_farm_expected": expected, "ws_blend": blend}
 
 
 def _utc_nanoseconds(stamps: pd.Series) -> np.ndarray:
@@ -289,9 +335,13 @@ def _check_columns(df: pd.DataFrame) -> None:
 
 def _in_order(norm: np.ndarray, columns: dict, order: np.ndarray, cut_out: float
               ) -> np.ndarray:
-    """kW from a fraction of rated power, 0 at cut-out, back in the input order."""
+    """kW from a fraction of rated power, 0 at cut-out, back in the input order.
+
+    Cut-out follows the 70-minute mean wind: one noisy 10-minute reading above it
+    is not a storm, and zeroing those rows cost 2 % of the MAE on the demo data.
+    """
     power = norm * columns["rated_power_kw"]
-    power[columns["ws_norm"] >= cut_out] = 0.0
+    power[columns["roll7_mean"] >= cut_out] = 0.0
     unsorted = np.empty(len(power))
     unsorted[order] = np.nan_to_num(power, nan=0.0)
     return unsorted

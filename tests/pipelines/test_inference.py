@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from windpower.errors import NO_CHAMPION_MESSAGE, NoChampionError
-from windpower.forecast_model import predict_power as model_predict
+from windpower.forecast_model import predict_frame
 from windpower.pipelines.inference.nodes import (
     predict_power,
     summarise_inference,
@@ -22,7 +22,7 @@ class _BundleModel:
         self.bundle = bundle
 
     def predict(self, frame):
-        return pd.DataFrame({"predicted_power_kw": model_predict(self.bundle, frame)})
+        return predict_frame(self.bundle, frame)
 
 
 def test_validate_forecast_rejects_bad_rows(small_data, turbines, dp_params):
@@ -49,7 +49,10 @@ def test_predict_power_rows_carry_version_and_run(trained_bundle, small_data,
     stored, scored = predict_power(champion, forecast)
     pd.testing.assert_frame_equal(stored, scored)
     assert list(stored.columns) == ["timestamp", "turbine_id", "model_version",
-                                    "predicted_power_kw", "mlflow_run_id"]
+                                    "predicted_power_kw", "p10_power_kw",
+                                    "p90_power_kw", "mlflow_run_id"]
+    assert (stored["p10_power_kw"] <= stored["predicted_power_kw"]).all()
+    assert (stored["predicted_power_kw"] <= stored["p90_power_kw"]).all()
     assert (stored["model_version"] == 7).all()
     assert (stored["mlflow_run_id"] == "r1").all()
     assert str(stored["timestamp"].dt.tz) == "UTC"

@@ -9,15 +9,20 @@ import numpy as np
 import pandas as pd
 
 
-def calibration_rows(timestamps: pd.Series, every_nth_week: int) -> np.ndarray:
-    """Every n-th whole week: out-of-sample rows spread over all seasons.
+def calibration_rows(timestamps: pd.Series, params: dict) -> np.ndarray:
+    """Rows held out of the calibration fit: whole weeks, so that a row's
+    neighbours (the batch features) are on its own side.
 
-    Whole weeks keep a row's neighbours (the batch features) on its own side.
+    ``last_weeks``: the latest weeks, forecast from the past as the served model
+    forecasts; or ``every_nth_week``: out-of-sample weeks over all seasons.
     """
     stamps = pd.to_datetime(timestamps, utc=True).dt.tz_convert(None)
     weeks = stamps.to_numpy().astype("datetime64[ns]").view(np.int64) // (
         7 * 86_400 * 10**9)
-    return weeks % every_nth_week == every_nth_week - 1
+    if params.get("last_weeks"):
+        return weeks > weeks.max() - params["last_weeks"]
+    every = params["every_nth_week"]
+    return weeks % every == every - 1
 
 
 def _bin_quantiles(residual: np.ndarray, bins: np.ndarray, n_bins: int,
