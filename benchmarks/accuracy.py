@@ -92,6 +92,30 @@ def override(tp: dict, assignments: list[str]) -> dict:
     return tp
 
 
+def compare(before: Path, after: Path) -> str:
+    """Markdown table of two runs' ``--out`` files, fold by fold, then means."""
+    old, new = (pd.read_json(p, lines=True).set_index(["seed", "fold"])
+                for p in (before, after))
+    rows = ["| seed | holdout | MAE before (kW) | MAE after (kW) | change | skill "
+            "before | skill after | P10-P90 coverage | unclipped | mean width (kW) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for key in new.index:
+        o, n = old.loc[key], new.loc[key]
+        rows.append(f"| {key[0]} | {key[1]} | {o.model_mae:.2f} | {n.model_mae:.2f} | "
+                    f"{100 * (n.model_mae / o.model_mae - 1):+.1f} % | "
+                    f"{o.skill_mae:.3f} | {n.skill_mae:.3f} | "
+                    f"{n.holdout_coverage_p10_p90:.3f} | "
+                    f"{n.holdout_coverage_p10_p90_unclipped:.3f} | "
+                    f"{n.holdout_interval_width_kw:.1f} |")
+    o, n = old.loc[new.index].mean(numeric_only=True), new.mean(numeric_only=True)
+    rows.append(f"| all | mean | {o.model_mae:.2f} | {n.model_mae:.2f} | "
+                f"{100 * (n.model_mae / o.model_mae - 1):+.1f} % | {o.skill_mae:.3f} | "
+                f"{n.skill_mae:.3f} | {n.holdout_coverage_p10_p90:.3f} | "
+                f"{n.holdout_coverage_p10_p90_unclipped:.3f} | "
+                f"{n.holdout_interval_width_kw:.1f} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", default="42,7,123")
@@ -100,7 +124,12 @@ def main() -> None:
     parser.add_argument("--label", default="conf/base")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/wp-accuracy"))
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--compare", type=Path, nargs=2, default=None,
+                        metavar=("BEFORE", "AFTER"), help="print a table, run nothing")
     args = parser.parse_args()
+    if args.compare:
+        print(compare(*args.compare))  # noqa: T201
+        return
     args.cache.mkdir(parents=True, exist_ok=True)
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):

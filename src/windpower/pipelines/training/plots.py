@@ -60,7 +60,7 @@ def plot_reliability(reliability: pd.DataFrame) -> Figure:
     ax.plot(reliability["nominal"], reliability["observed"], "o-",
             label="model (conformal by turbine and wind bin)")
     ax.set(xlabel="nominal quantile level",
-           ylabel="observed share of holdout rows at or below", xlim=(0, 1),
+           ylabel="observed share of holdout rows below", xlim=(0, 1),
            ylim=(0, 1), title="Reliability of the power quantiles (holdout)")
     ax.legend()
     return fig
