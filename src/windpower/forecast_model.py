@@ -373,11 +373,12 @@ def predict_quantiles(bundle: dict, df: pd.DataFrame,
     offsets = spec["offsets"]
     bins = np.clip(np.nan_to_num(columns["ws_norm"]) // spec["bin_width"], 0,
                    offsets.shape[1] - 1).astype(int)
-    rows = offsets[columns["turbine_code"], bins]  # code -1 (unknown): all turbines
+    cell = columns["turbine_code"] * offsets.shape[1] + bins  # code -1: all turbines
+    cell = np.where(cell < 0, cell + offsets.shape[0] * offsets.shape[1], cell)
     out = {0.5: _in_order(p50, columns, order, cut_out)}
     for i, level in enumerate(spec["levels"]):
-        if levels is None or level in levels:
-            quantile = np.clip(p50 + rows[:, i], 0.0, 1.0)
+        if levels is None or level in levels:  # one level at a time: no n x L matrix
+            quantile = np.clip(p50 + offsets[..., i].ravel()[cell], 0.0, 1.0)
             out[float(level)] = _in_order(quantile, columns, order, cut_out)
     return out
 
