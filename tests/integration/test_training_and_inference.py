@@ -91,7 +91,8 @@ def test_training_registers_champion_with_metrics_and_plots(project, servers):
     run = client.get_run(champion.run_id)
     assert run.data.metrics["model_mae"] < run.data.metrics["baseline_mae"]
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
-    assert "plots/power_curve.png" in plots
+    assert {"plots/power_curve.png", "plots/reliability.png"} <= plots
+    assert 0 < run.data.metrics["holdout_coverage_p10_p90"] <= 1
     model = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
     assert model.metadata.signature is not None
 

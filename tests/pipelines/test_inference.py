@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from windpower.errors import NO_CHAMPION_MESSAGE, NoChampionError, NoForecastError
-from windpower.forecast_model import predict_power as model_predict
+from windpower.forecast_model import predict_frame
 from windpower.pipelines.inference.nodes import (
     predict_power,
     select_forecast,
@@ -23,7 +23,7 @@ class _BundleModel:
         self.bundle = bundle
 
     def predict(self, frame):
-        return pd.DataFrame({"predicted_power_kw": model_predict(self.bundle, frame)})
+        return predict_frame(self.bundle, frame)
 
 
 @pytest.fixture
@@ -63,6 +63,8 @@ def test_predict_power_rows_carry_issue_horizon_version_and_run(
     assert list(stored.columns) == [
         "issued_at", "timestamp", "turbine_id", "model_version", "horizon_minutes",
         "predicted_power_kw", "p10_power_kw", "p90_power_kw", "mlflow_run_id"]
+    assert (stored["p10_power_kw"] <= stored["predicted_power_kw"]).all()
+    assert (stored["predicted_power_kw"] <= stored["p90_power_kw"]).all()
     assert (stored["model_version"] == 7).all()
     assert (stored["mlflow_run_id"] == "r1").all()
     assert (stored["issued_at"] == ISSUED).all()

@@ -7,6 +7,7 @@ import pytest
 from windpower.pipelines.training.evaluation import (
     decide_alias,
     error_metrics,
+    evaluate_intervals,
     evaluate_models,
     score_champion,
 )
@@ -15,6 +16,7 @@ from windpower.pipelines.training.plots import (
     plot_error_by_bin,
     plot_power_curve,
     plot_predicted_vs_actual,
+    plot_reliability,
 )
 from windpower.pipelines.training.summary import package_model, summarise_training
 
@@ -130,3 +132,15 @@ def test_summarise_training_keys():
     assert summary["model_version"] == 4 and summary["alias"] == "champion"
     assert summary["mlflow_run_id"] == "abc"
     assert summary["ablation_mae_kw"] == {"full": 1.0}
+
+
+def test_evaluate_intervals_cover_about_their_nominal_share(trained_bundle,
+                                                            model_tables):
+    metrics, reliability = evaluate_intervals(trained_bundle,
+                                              model_tables["holdout_table"])
+    # 10 days of 3 turbines and a 40-tree model: near 80 %, not to the point.
+    assert 0.7 < metrics["holdout_coverage_p10_p90"] < 0.9
+    assert metrics["holdout_interval_width_kw"] > 0
+    assert reliability["observed"].is_monotonic_increasing
+    assert np.allclose(reliability["observed"], reliability["nominal"], atol=0.12)
+    assert plot_reliability(reliability).axes

@@ -24,15 +24,17 @@ def _requirements() -> list[str]:
             f"numpy=={np.__version__}", f"scikit-learn=={sklearn.__version__}"]
 
 
-def _signature(example: pd.DataFrame, output) -> ModelSignature:
-    """Signature inferred from the example: ``timestamp`` is MLflow's ``datetime``.
+def _signature(output: pd.DataFrame) -> ModelSignature:
+    """Outputs only: no input schema, so MLflow checks no input value per call.
 
-    MLflow's datetime type takes naive values only, so callers send naive UTC
-    (``evaluation.model_input``) and MLflow refuses aware ones with a clear
-    message. ``AnyType`` would take anything, but MLflow then checks every value
-    in a Python loop: 9 s of a 1M-row batch, more than the model itself.
+    ``timestamp`` comes zone-aware, naive (UTC) or as ISO-8601 strings. MLflow's
+    ``datetime`` type refuses the first and the last; ``AnyType`` takes all three
+    but MLflow then checks every value in a Python loop (9 s of a 1M-row batch,
+    more than the model itself). The model checks its columns and parses
+    timestamps itself, vectorised (``forecast_model._p50``), and the logged input
+    example documents the columns.
     """
-    return infer_signature(example, pd.DataFrame({"predicted_power_kw": output}))
+    return ModelSignature(outputs=infer_signature(None, output).outputs)
 
 
 class RegisteredModelDataset(AbstractDataset[dict, dict]):
@@ -56,8 +58,7 @@ class RegisteredModelDataset(AbstractDataset[dict, dict]):
             raise DatasetError("registering a model needs the active MLflow run "
                                "opened by the project hook")
         example = data["input_example"]
-        output = forecast_model.predict_power(data["bundle"], example)
-        signature = _signature(example, output)
+        signature = _signature(forecast_model.predict_frame(data["bundle"], example))
         with tempfile.TemporaryDirectory() as tmp:
             bundle_path = Path(tmp) / "bundle.pkl"
             bundle_path.write_bytes(pickle.dumps(data["bundle"]))

@@ -5,7 +5,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from windpower.forecast_model import INPUT_COLUMNS, curve_power, predict_power
+from windpower.forecast_model import (
+    INPUT_COLUMNS,
+    curve_power,
+    predict_power,
+    predict_quantiles,
+)
 from windpower.pipelines.training.nodes import normal_rows
 
 logger = logging.getLogger(__name__)
@@ -65,6 +70,49 @@ def evaluate_models(bundle: dict, curve: dict, holdout: pd.DataFrame,
     logger.info("model MAE %.1f kW vs baseline %.1f kW (skill %.3f)",
                 model["mae"], baseline["mae"], metrics["skill_mae"])
     return metrics, scored.reset_index(drop=True)
+
+
+def evaluate_intervals(bundle: dict, holdout: pd.DataFrame
+                       ) -> tuple[dict, pd.DataFrame]:
+    """Coverage of the P10-P90 interval and of every quantile, on the holdout.
+
+    Scored on the whole holdout batch, judged on normal-operation rows.
+
+    Args:
+        bundle: Trained model bundle (with conformal ``intervals``).
+        holdout: Holdout rows with features.
+
+    Returns:
+        ``{"holdout_coverage_p10_p90", "holdout_interval_width_kw",
+        "holdout_interval_width_pct_rated"}`` and the reliability table
+        (``nominal``: quantile level, ``observed``: share of rows below it).
+    """
+    quantiles = predict_quantiles(bundle, holdout)
+    rows = normal_rows(holdout)
+    at = holdout.index.get_indexer(rows.index)
+    rated = rows["rated_power_kw"].to_numpy()
+    raw = rows["power_kw"].to_numpy()
+    # Quantiles are of production, clipped to [0, rated]: an idling turbine's -5 kW
+    # counts as 0 kW (unclipped, as ``holdout_coverage_p10_p90_unclipped``).
+    actual = np.clip(raw, 0.0, rated)
+    low, high = quantiles[0.1][at], quantiles[0.9][at]
+    width = high - low
+    metrics = {
+        "holdout_coverage_p10_p90": float(np.mean((low <= actual) & (actual <= high))),
+        "holdout_coverage_p10_p90_unclipped": float(
+            np.mean((low <= raw) & (raw <= high))),
+        "holdout_interval_width_kw": float(np.mean(width)),
+        "holdout_interval_width_pct_rated": float(100 * np.mean(width / rated))}
+    levels = sorted(quantiles)
+    # Ties (0 kW forecast and reading in calm wind, rated in strong) count half:
+    # otherwise the clip's point masses push every level's share up.
+    reliability = pd.DataFrame({"nominal": levels, "observed": [
+        float(np.mean((actual < quantiles[level][at])
+                      + 0.5 * (actual == quantiles[level][at]))) for level in levels]})
+    logger.info("P10-P90 covers %.3f of holdout rows, mean width %.1f kW",
+                metrics["holdout_coverage_p10_p90"],
+                metrics["holdout_interval_width_kw"])
+    return metrics, reliability
 
 
 def score_champion(champion: dict | None, holdout: pd.DataFrame) -> dict:

@@ -7,9 +7,17 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from windpower.forecast_model import curve_power, fit_binned_curve, make_lookup
+from windpower.forecast_model import (
+    curve_power,
+    farm_wind_features,
+    fit_binned_curve,
+    fit_farm_ratio,
+    make_lookup,
+)
+from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
 logger = logging.getLogger(__name__)
+FARM_COLUMNS = ("ws_norm", "farm_ws_mean", "farm_dir_sin", "farm_dir_cos")
 
 
 def normal_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -29,18 +37,28 @@ def fit_baseline(train: pd.DataFrame, params: dict) -> dict:
         The binned curve (bin centres and mean power per turbine).
     """
     rows = normal_rows(train)
-    return fit_binned_curve(
+    curve = fit_binned_curve(
         rows["ws_norm"].to_numpy(), rows["power_kw"].to_numpy(),
         rows["turbine_id"].to_numpy(), params["power_curve"]["bin_width"],
         params["power_curve"]["max_wind"])
+    code = rows["turbine_code"].to_numpy(int)
+    curve["farm_ratio"] = fit_farm_ratio(
+        {c: rows[c].to_numpy() for c in FARM_COLUMNS}, code,
+        int(code.max()) + 1, params["power_curve"]["farm_sectors"])
+    return curve
 
 
 def training_frame(table: pd.DataFrame, curve: dict) -> tuple[pd.DataFrame, np.ndarray]:
     """Features with the curve baseline and the target: deviation / rated power."""
     rows = normal_rows(table)
-    base = curve_power(curve, rows["turbine_id"].to_numpy(), rows["ws_norm"].to_numpy())
-    rated = rows["rated_power_kw"].to_numpy()
-    frame = rows.assign(baseline_kw_norm=base / rated)
+    turbine, rated = rows["turbine_id"].to_numpy(), rows["rated_power_kw"].to_numpy()
+    farm = farm_wind_features(curve["farm_ratio"], rows["turbine_code"].to_numpy(int),
+                              {c: rows[c].to_numpy() for c in FARM_COLUMNS})
+    frame = rows.assign(
+        baseline_kw_norm=curve_power(curve, turbine, rows["ws_norm"].to_numpy())
+        / rated,
+        curve_blend_norm=curve_power(curve, turbine, farm["ws_blend"]) / rated,
+        **farm)
     target = rows["power_kw"].to_numpy() / rated - frame["baseline_kw_norm"].to_numpy()
     return frame, target
 
@@ -57,23 +75,57 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
         features_params: Feature parameters shared with data_processing.
 
     Returns:
-        Model bundle: estimator, feature list, lookup tables, cut-out speed and
-        the OpenMP threads to score with (``None``: all cores).
+        Model bundle: estimator, feature list, lookup tables, conformal interval
+        offsets, cut-out speed and the OpenMP threads to score with (``None``:
+        all cores).
     """
     frame, target = training_frame(train, curve)
     if len(frame) > params["max_train_rows"]:
         frame = frame.iloc[-params["max_train_rows"]:]
         target = target[-params["max_train_rows"]:]
-    features = list(params["features"])
+    intervals = calibrate(frame, target, len(turbines), params)
+    estimator = _fit(frame, target, params)
+    logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
+    return {"estimator": estimator, "features": list(params["features"]),
+            "lookup": make_lookup(turbines, features_params["sectors"], curve),
+            "intervals": intervals,
+            "cut_out_speed": float(params["cut_out_speed"]),
+            "threads": params["threads"]}
+
+
+def _fit(frame: pd.DataFrame, target: np.ndarray, params: dict
+         ) -> HistGradientBoostingRegressor:
     estimator = HistGradientBoostingRegressor(**params["estimator"])
     with threadpool_limits(params["threads"]):
         # A plain matrix, as predict_power scores one (no feature-name checks).
-        estimator.fit(frame[features].to_numpy(float), target)
-    logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
-    lookup = make_lookup(turbines, features_params["sectors"], curve)
-    return {"estimator": estimator, "features": features, "lookup": lookup,
-            "cut_out_speed": float(params["cut_out_speed"]),
-            "threads": params["threads"]}
+        estimator.fit(frame[params["features"]].to_numpy(float), target)
+    return estimator
+
+
+def calibrate(frame: pd.DataFrame, target: np.ndarray, n_turbines: int,
+              params: dict) -> dict:
+    """Conformal interval offsets: fit without some weeks, score those weeks.
+
+    The served model is then refit on all rows, so its errors on new data are
+    at most those of this smaller fit: the intervals err on the wide side.
+
+    Returns:
+        ``fit_intervals``'s offsets table.
+    """
+    spec = params["intervals"]
+    held = calibration_rows(frame["timestamp"], spec["calibration"])
+    estimator = _fit(frame.loc[~held], target[~held], params)
+    rows = frame.loc[held]
+    with threadpool_limits(params["threads"]):
+        dev = estimator.predict(rows[params["features"]].to_numpy(float))
+    base = rows["baseline_kw_norm"].to_numpy()
+    p50 = np.clip(base + dev, 0.0, 1.0)
+    ws_norm = rows["ws_norm"].to_numpy()
+    p50[rows["roll7_mean"].to_numpy() >= params["cut_out_speed"]] = 0.0
+    actual = np.clip(target[held] + base, 0.0, 1.0)  # as the quantiles are clipped
+    return fit_intervals(actual - p50, ws_norm,
+                         rows["turbine_code"].to_numpy(int), n_turbines,
+                         spec | {"max_wind": params["power_curve"]["max_wind"]})
 
 
 def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:

@@ -51,3 +51,16 @@ def plot_error_by_bin(scored: pd.DataFrame, params: dict) -> Figure:
     table.plot.bar(ax=ax)
     ax.set(xlabel="wind speed bin (m/s)", ylabel="MAE (kW)")
     return fig
+
+
+def plot_reliability(reliability: pd.DataFrame) -> Figure:
+    """Nominal against observed quantile coverage on the holdout (diagonal: ideal)."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="ideal")
+    ax.plot(reliability["nominal"], reliability["observed"], "o-",
+            label="model (conformal by turbine and wind bin)")
+    ax.set(xlabel="nominal quantile level",
+           ylabel="observed share of holdout rows below", xlim=(0, 1),
+           ylim=(0, 1), title="Reliability of the power quantiles (holdout)")
+    ax.legend()
+    return fig
