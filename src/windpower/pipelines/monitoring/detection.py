@@ -47,11 +47,18 @@ def concept_signal(readings: pd.DataFrame, days, params: dict
         (loss, samples), each a (day x turbine) table.
     """
     settings = params["concept"]
-    rows = readings.loc[readings["measured_wind"].between(
-        settings["min_wind"], settings["max_wind"], inclusive="left")]
+    rows = _operating(readings.loc[readings["measured_wind"].between(
+        settings["min_wind"], settings["max_wind"], inclusive="left")], settings)
     sums = rolling_sums(rows.assign(one=1.0), ["one", "actual_kw", "expected_kw"],
                         days, params["lookback_days"])
     return 1 - _ratio(sums["actual_kw"], sums["expected_kw"]), sums["one"]
+
+
+def _operating(rows: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """Rows where the turbine made at least ``min_share`` of the curve: stoppages,
+    curtailment and icing (events, not a changed turbine) are left out, as training
+    flags them; a lasting partial loss (blade damage, derating) stays in."""
+    return rows.loc[rows["actual_kw"] >= settings["min_share"] * rows["expected_kw"]]
 
 
 def loss_by_bin(readings: pd.DataFrame, turbine: str, since: pd.Timestamp,
@@ -60,7 +67,8 @@ def loss_by_bin(readings: pd.DataFrame, turbine: str, since: pd.Timestamp,
     settings = params["concept"]
     rows = readings.loc[(readings["turbine_id"] == turbine)
                         & (readings["day"] > since)]
-    rows = rows.loc[rows["measured_wind"] >= settings["min_wind"]]
+    rows = _operating(rows.loc[rows["measured_wind"] >= settings["min_wind"]],
+                      settings)
     width = settings["bin_width"]
     low = (rows["measured_wind"] // width) * width
     sums = rows.groupby(low)[["actual_kw", "expected_kw"]].sum()
