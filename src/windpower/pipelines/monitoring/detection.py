@@ -50,7 +50,7 @@ def concept_signal(readings: pd.DataFrame, days, params: dict
     rows = _operating(readings.loc[readings["measured_wind"].between(
         settings["min_wind"], settings["max_wind"], inclusive="left")], settings)
     sums = rolling_sums(rows.assign(one=1.0), ["one", "actual_kw", "expected_kw"],
-                        days, params["lookback_days"])
+                        days, settings.get("lookback_days", params["lookback_days"]))
     return 1 - _ratio(sums["actual_kw"], sums["expected_kw"]), sums["one"]
 
 
