@@ -50,6 +50,7 @@ def _url(container: DockerContainer, port: int, scheme: str = "http") -> str:
 def _start_postgres(network: Network, password: str) -> DockerContainer:
     container = (
         DockerContainer("postgres:17")
+        .with_env("POSTGRES_USER", "postgres")  # as compose; the init script needs it
         .with_env("POSTGRES_PASSWORD", password)
         .with_envs(**{f"{role.upper()}_DB_PASSWORD": password for role in ROLES})
         # Copied, not mounted: from inside the trainer the host path is unknown.
