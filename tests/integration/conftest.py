@@ -98,6 +98,23 @@ def _start_project_server(
     return container.start()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    for name in ("run_first", "run_last"):
+        config.addinivalue_line(
+            "markers", f"{name}: ordered {name.split('_')[1]} in the session (a "
+            "scenario started early and checked late, waiting meanwhile)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked run_first go first in the session, run_last ones last."""
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("run_first"):
+            return 0
+        return 2 if item.get_closest_marker("run_last") else 1
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="module", autouse=True)
 def fresh_prefect_services() -> Iterator[None]:
     """Stop Prefect's background services after each module.

@@ -11,7 +11,7 @@ import pytest
 
 from windpower.orchestration.guard import ensure_concurrency_limit, run_exclusively
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 HOLD_SECONDS = 2.0
 
 
