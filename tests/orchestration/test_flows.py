@@ -50,8 +50,11 @@ def test_inference_flow_completes_with_report(toy_project: Path) -> None:
     assert "rows scored: **6**" in report
 
 
-def test_flows_release_their_one_slot_limits(toy_project: Path) -> None:
-    training_flow(return_state=True)
+def test_flows_release_their_one_slot_limits(
+    toy_project: Path, mlflow_run_id: str
+) -> None:
+    # A real MLflow run to link: an unknown one would retry for ~40 s.
+    training_flow(params={"mlflow_run_id": mlflow_run_id}, return_state=True)
     inference_flow(return_state=True)
 
     with get_client(sync_client=True) as client:
