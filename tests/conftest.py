@@ -1,4 +1,8 @@
-"""Shared fixtures: small generated data, project parameters, a temporary MLflow."""
+"""Shared fixtures: small generated data, project parameters, a temporary MLflow.
+
+The data, the data_processing outputs and the small trained model are built once
+per session and shared: tests must treat them as read-only.
+"""
 
 from pathlib import Path
 
@@ -37,8 +41,7 @@ def dp_params() -> dict:
     return load_params("data_processing")
 
 
-@pytest.fixture
-def training_params() -> dict:
+def fast_training_params() -> dict:
     """Training parameters made fast for tests (same structure as conf/base)."""
     params = load_params("training")
     params["estimator"] |= {"max_iter": 40, "early_stopping": False}
@@ -48,8 +51,13 @@ def training_params() -> dict:
 
 
 @pytest.fixture
-def mlflow_store(tmp_path, monkeypatch) -> str:
-    """A temporary sqlite MLflow store (artifacts under tmp_path)."""
+def training_params() -> dict:
+    """Fast training parameters, a fresh copy for each test."""
+    return fast_training_params()
+
+
+def use_mlflow_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point MLflow at a new sqlite store under ``tmp_path``; returns its URI."""
     monkeypatch.chdir(tmp_path)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -59,17 +67,23 @@ def mlflow_store(tmp_path, monkeypatch) -> str:
     # set_experiment() caches the experiment id (module global and env var).
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
     monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
-    yield uri
+    return uri
+
+
+@pytest.fixture
+def mlflow_store(tmp_path, monkeypatch) -> str:
+    """A temporary sqlite MLflow store (artifacts under tmp_path)."""
+    yield use_mlflow_store(tmp_path, monkeypatch)
     while mlflow.active_run():
         mlflow.end_run()
 
 
-@pytest.fixture
-def model_tables(small_data, dp_params) -> dict:
-    """data_processing outputs on the small data (10-day holdout)."""
+@pytest.fixture(scope="session")
+def model_tables(small_data) -> dict:
+    """data_processing outputs on the small data (10-day holdout; read-only!)."""
     from windpower.pipelines.data_processing import nodes  # noqa: PLC0415
 
-    params = dict(dp_params, holdout_days=10)
+    params = dict(load_params("data_processing"), holdout_days=10)
     turbines = nodes.validate_turbines(small_data["turbines"])
     valid, _, report = nodes.validate_readings(small_data["scada"], turbines, params)
     flagged = nodes.flag_operation(valid, turbines, params)
@@ -79,14 +93,15 @@ def model_tables(small_data, dp_params) -> dict:
             "data_quality_report": report}
 
 
-@pytest.fixture
-def trained_bundle(model_tables, training_params, dp_params) -> dict:
-    """A small model trained on the small data."""
+@pytest.fixture(scope="session")
+def trained_bundle(model_tables) -> dict:
+    """A small model trained on the small data, once per session (read-only!)."""
     from windpower.pipelines.training.nodes import (  # noqa: PLC0415
         fit_baseline,
         train_model,
     )
 
-    curve = fit_baseline(model_tables["train_table"], training_params)
+    params = fast_training_params()
+    curve = fit_baseline(model_tables["train_table"], params)
     return train_model(model_tables["train_table"], curve, model_tables["turbines"],
-                       training_params, dp_params["features"])
+                       params, load_params("data_processing")["features"])

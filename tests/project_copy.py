@@ -1,8 +1,8 @@
 """A throwaway copy of the Kedro project on small generated data.
 
 It has the real conf/base (catalog, parameters, hooks, resolvers), a fast
-estimator and a 10-day holdout. Its inputs are files given by SCADA_PATH /
-TURBINES_PATH / FORECAST_PATH and read through the data contract
+estimator and ablation, and a 10-day holdout. Its inputs are files given by
+SCADA_PATH / TURBINES_PATH / FORECAST_PATH and read through the data contract
 (``RawInputDataset``) instead of the Postgres record, so a pipeline runs without a
 database; the ingest path into Postgres has its own tests (tests/store). Pipeline
 tests swap the Postgres predictions dataset for a MemoryDataset; integration tests
@@ -23,14 +23,17 @@ DATA = {"seed": 3, "end": "2026-02-01T00:00Z", "days": 45, "n_turbines": 3,
         "forecast_hours": 6}
 
 
-def _update_params(path: Path, key: str, updates: dict) -> None:
-    params = yaml.safe_load(path.read_text())
+def _merge(section: dict, updates: dict) -> None:
     for name, value in updates.items():
-        section = params[key]
         if isinstance(value, dict):
-            section[name] |= value
+            _merge(section[name], value)
         else:
             section[name] = value
+
+
+def _update_params(path: Path, key: str, updates: dict) -> None:
+    params = yaml.safe_load(path.read_text())
+    _merge(params[key], updates)
     path.write_text(yaml.safe_dump(params))
 
 
@@ -75,8 +78,10 @@ def make_project(
         use_file_inputs(conf / "catalog.yml")
     if predictions_in_memory:
         _predictions_in_memory(conf / "catalog.yml")
+    # The feature ablation is reported, never used to decide: keep it cheap.
     _update_params(conf / "parameters_training.yml", "training",
-                   {"estimator": {"max_iter": 40}})
+                   {"estimator": {"max_iter": 40},
+                    "ablation": {"max_rows": 5000, "estimator": {"max_iter": 10}}})
     _update_params(conf / "parameters_data_processing.yml", "data_processing",
                    {"holdout_days": 10})
     frames = generate_dataset(**DATA)

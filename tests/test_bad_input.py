@@ -12,8 +12,9 @@ import io
 import json
 import os
 import re
-import resource
 import shutil
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
@@ -215,12 +217,15 @@ def fingerprint(path: Path) -> tuple:
     return stat.st_size, stat.st_mtime_ns, head
 
 
+def configured_params() -> dict:
+    """data_processing's parameters as configured (conf/base), at a fixed as_of."""
+    path = PROJECT / "conf" / "base" / "parameters_data_processing.yml"
+    return yaml.safe_load(path.read_text())["data_processing"] | {"as_of": AS_OF}
+
+
 def run_validation(path: Path, kind: str) -> tuple:
     """Load the file as the pipeline does, then run the kind's validation node."""
-    params = {"ranges": {"wind_speed": [0.0, 50.0], "wind_direction": [0.0, 360.0],
-                         "ambient_temperature": [-50.0, 60.0],
-                         "power_kw": [-100.0, 1.2]},
-              "as_of": AS_OF, "max_clock_skew_minutes": 10}
+    params = configured_params()
     raw = RawInputDataset(filepath=str(path), kind=kind).load()
     node = validate_readings if kind == "scada" else partial(validate_rows,
                                                              kind="forecast")
@@ -288,19 +293,41 @@ def test_bad_input_mixed_time_zones_are_converted_to_utc(tmp_path):
     assert sorted(valid["timestamp"]) == sorted(expected)
 
 
+# Run in a fresh process: this one's peak memory (ru_maxrss) was set by earlier
+# tests and would hide any growth. A small good file first sets the baseline.
+_MEASURE = """
+import json, resource, sys, time
+from pathlib import Path
+from tests.test_bad_input import ContractError, good_table, run_validation
+good = Path(sys.argv[2])
+good_table("scada").to_csv(good, index=False)
+run_validation(good, "scada")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+try:
+    run_validation(Path(sys.argv[1]), "scada")
+    error = None
+except ContractError as exc:
+    error = str(exc)
+Path(sys.argv[3]).write_text(json.dumps({
+    "seconds": time.perf_counter() - started, "error": error,
+    "grown_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before}))
+"""
+
+
 def test_bad_input_2gib_file_refused_fast_without_reading_it(tmp_path):
     path = tmp_path / "huge.csv"
     _sparse("time,id,speed")(None, path)
     assert path.stat().st_size == GIB2
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
-    started = time.perf_counter()
-    with pytest.raises(ContractError, match="huge.csv.*'timestamp'.*missing"):
-        run_validation(path, "scada")
-    elapsed = time.perf_counter() - started
-    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
-                 ) / 1024
-    assert elapsed < 0.5, f"took {elapsed:.2f} s"
+    out = tmp_path / "measured.json"
+    subprocess.run([sys.executable, "-c", _MEASURE, str(path),
+                    str(tmp_path / "good.csv"), str(out)],
+                   cwd=PROJECT, capture_output=True, timeout=300, check=True)
+    result = json.loads(out.read_text())
+    assert re.search("huge.csv.*'timestamp'.*missing", result["error"] or "")
+    grown_mib = result["grown_kib"] / 1024
     assert grown_mib < 50, f"peak memory grew by {grown_mib:.0f} MiB"
+    assert result["seconds"] < 0.5, f"took {result['seconds']:.2f} s"
     assert os.stat(path).st_blocks * 512 < 1024**2  # still sparse: nothing written
 
 

@@ -1,9 +1,11 @@
 """Real servers for integration tests, started with testcontainers.
 
-One Postgres (`postgres:17`) with the three databases the compose stack has, and an
-MLflow server and a Prefect server from the project image, on one private Docker
-network, as in docker-compose.yml. The servers are session-scoped (they take ~30 s
-to start); each test resets the data it relies on.
+One Postgres (`postgres:17`) initialised by the stack's own init script (three
+databases, each reachable by its role only), and an MLflow server and a Prefect
+server from the project image with the stack's settings (read from
+docker-compose.yml), on one private Docker network, as in the stack. The servers
+are session-scoped (they take ~30 s to start); each test resets the data it relies
+on.
 
 Inside the trainer container the tests reach the containers' published ports
 through the Docker host's gateway (TESTCONTAINERS_CONNECTION_MODE=gateway_ip, set by
@@ -12,7 +14,8 @@ compose); from a host virtualenv, through localhost.
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import psycopg2
@@ -22,12 +25,13 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import ExecWaitStrategy, HttpWaitStrategy
 
+from tests.integration.compose import POSTGRES_INIT_SCRIPT, service_env
+
 PROJECT_IMAGE = os.environ.get("WINDPOWER_IMAGE", "windpower:local")
 SERVER_STARTUP_TIMEOUT_S = 180
-ROLES = ("prefect", "mlflow", "windpower")
-# One database per role, plus a second pair for the servers with auth turned on.
-DATABASES = {"prefect": "prefect", "mlflow": "mlflow", "windpower": "windpower",
-             "prefect_auth": "prefect", "mlflow_auth": "mlflow"}
+ROLES = ("prefect", "mlflow", "windpower")  # each owns the database of its name
+# Test-only: a second pair of databases for the servers with auth turned on.
+AUTH_DATABASES = {"prefect_auth": "prefect", "mlflow_auth": "mlflow"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,14 @@ def _url(container: DockerContainer, port: int, scheme: str = "http") -> str:
 def _start_postgres(network: Network, password: str) -> DockerContainer:
     container = (
         DockerContainer("postgres:17")
+        .with_env("POSTGRES_USER", "postgres")  # as compose; the init script needs it
         .with_env("POSTGRES_PASSWORD", password)
+        .with_envs(**{f"{role.upper()}_DB_PASSWORD": password for role in ROLES})
+        # Copied, not mounted: from inside the trainer the host path is unknown.
+        .with_copy_into_container(
+            POSTGRES_INIT_SCRIPT.read_bytes(),
+            f"/docker-entrypoint-initdb.d/{POSTGRES_INIT_SCRIPT.name}", 0o755,
+        )
         .with_network(network)
         .with_network_aliases("postgres")
         .with_exposed_ports(5432)
@@ -63,10 +74,9 @@ def _start_postgres(network: Network, password: str) -> DockerContainer:
     connection = psycopg2.connect(f"{admin_url}/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
-        for role in ROLES:
-            cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", (password,))
-        for database, owner in DATABASES.items():
+        for database, owner in AUTH_DATABASES.items():
             cursor.execute(f"CREATE DATABASE {database} OWNER {owner}")
+            cursor.execute(f"REVOKE ALL ON DATABASE {database} FROM PUBLIC")
     connection.close()
     return container
 
@@ -87,6 +97,23 @@ def _start_project_server(
         )
     )
     return container.start()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in ("run_first", "run_last"):
+        config.addinivalue_line(
+            "markers", f"{name}: ordered {name.split('_')[1]} in the session (a "
+            "scenario started early and checked late, waiting meanwhile)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked run_first go first in the session, run_last ones last."""
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("run_first"):
+            return 0
+        return 2 if item.get_closest_marker("run_last") else 1
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -133,17 +160,24 @@ def start_mlflow(backend: Backend, database: str, **env: str) -> DockerContainer
         "exec mlflow server --host 0.0.0.0 --port 5001 --backend-store-uri "
         f"postgresql+psycopg2://mlflow:{backend.password}@postgres:5432/{database} "
         "--artifacts-destination /var/lib/mlflow/artifacts --serve-artifacts "
-        # The test process reaches it by a gateway IP and a random port.
-        "--workers 1 --allowed-hosts '*' ${MLFLOW_SERVER_APP:-}"
+        '--workers 1 --allowed-hosts "$MLFLOW_ALLOWED_HOSTS" ${MLFLOW_SERVER_APP:-}'
+    )
+    # The stack's allowed hosts, plus the one extra .env would add: the address
+    # this process reaches the server by (the Docker host, any published port).
+    settings = service_env(
+        "mlflow", ["MLFLOW_ALLOWED_HOSTS", "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"],
+        MLFLOW_EXTRA_ALLOWED_HOSTS=f"{backend.postgres.get_container_host_ip()}:*",
     )
     return _start_project_server(
-        backend.network, ["sh", "-c", command], 5001, "/health",
-        MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false", **env,
+        backend.network, ["sh", "-c", command], 5001, "/health", **settings, **env
     )
 
 
 def start_prefect(backend: Backend, database: str, **env: str) -> DockerContainer:
     """The Prefect server as in docker-compose.yml, on ``database``."""
+    settings = service_env(
+        "prefect-server", ["PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE"]
+    )
     return _start_project_server(
         backend.network,
         ["prefect", "server", "start", "--host", "0.0.0.0", "--port", "4200"],
@@ -152,15 +186,22 @@ def start_prefect(backend: Backend, database: str, **env: str) -> DockerContaine
         PREFECT_API_DATABASE_CONNECTION_URL=(
             f"postgresql+asyncpg://prefect:{backend.password}@postgres:5432/{database}"
         ),
+        **settings,
         **env,
     )
+
+
+def start_together(*starts: Callable[[], DockerContainer]) -> list[DockerContainer]:
+    """Start servers at the same time: each spends most of its ~30 s waiting."""
+    with ThreadPoolExecutor(len(starts)) as pool:
+        return list(pool.map(lambda start: start(), starts))
 
 
 @pytest.fixture(scope="session")
 def servers(backend: Backend) -> Iterator[Servers]:
     """Postgres, MLflow and Prefect servers, as in the compose stack."""
-    mlflow = start_mlflow(backend, "mlflow")
-    prefect = start_prefect(backend, "prefect")
+    mlflow, prefect = start_together(lambda: start_mlflow(backend, "mlflow"),
+                                     lambda: start_prefect(backend, "prefect"))
     try:
         yield Servers(
             windpower_db_url=backend.db_url("windpower", "windpower"),

@@ -17,7 +17,12 @@ from prefect.settings import (
 )
 
 import windpower.orchestration.session as orchestration_session
-from tests.integration.conftest import _url, start_mlflow, start_prefect
+from tests.integration.conftest import (
+    _url,
+    start_mlflow,
+    start_prefect,
+    start_together,
+)
 from tests.project_copy import make_project
 
 pytestmark = pytest.mark.integration
@@ -28,11 +33,11 @@ PASSWORD = uuid.uuid4().hex
 @pytest.fixture(scope="module")
 def auth_servers(backend) -> Iterator[dict[str, str]]:
     """An MLflow and a Prefect server with auth on, started with the .env variables."""
-    mlflow_server = start_mlflow(
-        backend, "mlflow_auth", MLFLOW_AUTH_USERNAME=USER, MLFLOW_AUTH_PASSWORD=PASSWORD
-    )
-    prefect_server = start_prefect(
-        backend, "prefect_auth", PREFECT_AUTH_STRING=f"{USER}:{PASSWORD}"
+    mlflow_server, prefect_server = start_together(
+        lambda: start_mlflow(backend, "mlflow_auth", MLFLOW_AUTH_USERNAME=USER,
+                             MLFLOW_AUTH_PASSWORD=PASSWORD),
+        lambda: start_prefect(backend, "prefect_auth",
+                              PREFECT_AUTH_STRING=f"{USER}:{PASSWORD}"),
     )
     try:
         yield {

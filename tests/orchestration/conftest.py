@@ -16,9 +16,10 @@ import windpower.orchestration.session as kedro_session
 TOY_PROJECT = Path(__file__).parent / "toy_project"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
-    """One temporary Prefect server (sqlite) for every flow test."""
+    """One temporary Prefect server (sqlite) for every flow test; modules that run
+    flows ask for it (pytestmark), so server-free tests never start it."""
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
     with prefect_test_harness(server_startup_timeout=120):
         yield

@@ -12,7 +12,7 @@ from training_flow import training_flow
 from tests.orchestration.helpers import artifacts, task_runs
 from windpower.orchestration.guard import INFERENCE_LIMIT, TRAINING_LIMIT
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
 
 def test_training_flow_completes_with_node_tasks_and_report(
@@ -50,12 +50,14 @@ def test_inference_flow_completes_with_report(toy_project: Path) -> None:
     assert "rows scored: **6**" in report
 
 
-@pytest.mark.parametrize("limit_name", [TRAINING_LIMIT, INFERENCE_LIMIT])
-def test_flows_guard_limit_has_one_slot(toy_project: Path, limit_name: str) -> None:
-    training_flow(return_state=True)
+def test_flows_release_their_one_slot_limits(
+    toy_project: Path, mlflow_run_id: str
+) -> None:
+    # A real MLflow run to link: an unknown one would retry for ~40 s.
+    training_flow(params={"mlflow_run_id": mlflow_run_id}, return_state=True)
     inference_flow(return_state=True)
 
     with get_client(sync_client=True) as client:
-        limit = client.read_global_concurrency_limit_by_name(limit_name)
-    assert limit.limit == 1
-    assert limit.active_slots == 0
+        limits = [client.read_global_concurrency_limit_by_name(name)
+                  for name in (TRAINING_LIMIT, INFERENCE_LIMIT)]
+    assert [(limit.limit, limit.active_slots) for limit in limits] == [(1, 0)] * 2

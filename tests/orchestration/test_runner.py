@@ -15,7 +15,7 @@ from tests.orchestration.helpers import log_messages, task_runs
 from windpower.orchestration.runner import PrefectTaskRunner
 from windpower.orchestration.session import run_kedro_pipelines
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
 
 @flow(name="toy-kedro-flow")

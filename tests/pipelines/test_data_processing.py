@@ -1,5 +1,6 @@
 """Nodes and pipeline of data_processing."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from kedro.io import DataCatalog, MemoryDataset
@@ -69,7 +70,19 @@ def test_build_model_input_adds_features(valid, turbines, dp_params):
                    "power_kw", "operating_state"):
         assert column in table.columns
     assert "baseline_kw_norm" not in table.columns  # fitted in training
-    assert "pitch_angle" not in table.columns.drop("pitch_angle", errors="ignore")
+
+
+def test_build_model_input_features_do_not_depend_on_pitch(valid, turbines,
+                                                          dp_params):
+    """Pitch is measured, never forecast: no feature may be computed from it."""
+    flagged = flag_operation(valid, turbines, dp_params)
+    shuffled = np.random.default_rng(0).permutation(flagged["pitch_angle"])
+    table = build_model_input(flagged, turbines, dp_params)
+    other = build_model_input(flagged.assign(pitch_angle=shuffled), turbines,
+                              dp_params)
+    features = table.columns.difference(flagged.columns)
+    assert len(features) > 0
+    pd.testing.assert_frame_equal(table[features], other[features])
 
 
 def test_split_by_time_never_mixes_periods(valid, dp_params):

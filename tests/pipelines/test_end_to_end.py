@@ -7,12 +7,14 @@ MemoryDataset (Postgres is covered by the integration tests).
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
 import pytest
 from kedro.framework.session import KedroSession
 
+from tests.conftest import use_mlflow_store
 from tests.project_copy import DATA, make_project
 from windpower.errors import NoChampionError
 from windpower.pipelines.training.evaluation import model_input
@@ -25,6 +27,18 @@ PROJECT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def project(tmp_path, monkeypatch, mlflow_store) -> Path:
     return make_project(tmp_path, monkeypatch, predictions_in_memory=True)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Iterator[str]:
+    """One project trained once for the tests that only read its champion; the
+    URI of its MLflow store (set as the tracking URI for this module)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        tmp_path = tmp_path_factory.mktemp("trained")
+        uri = use_mlflow_store(tmp_path, monkeypatch)
+        _run(make_project(tmp_path, monkeypatch, predictions_in_memory=True),
+             "__default__")
+        yield uri
 
 
 def _run(root: Path, pipeline: str) -> tuple[dict, str]:
@@ -68,8 +82,7 @@ def test_pipelines_train_register_and_predict(project):
     assert int(champion.version) == 1
 
 
-def test_registered_model_is_self_contained(project):
-    _run(project, "__default__")
+def test_registered_model_is_self_contained(trained):
     model = mlflow.pyfunc.load_model("models:/windpower@champion")
     forecast = generate_dataset(**DATA)["forecast"]
     out = model.predict(model_input(forecast))
@@ -88,8 +101,7 @@ def test_registered_model_is_self_contained(project):
     assert meta.signature.outputs.input_names() == list(out.columns)
 
 
-def test_registered_model_loads_without_windpower(project, mlflow_store):
-    _run(project, "__default__")
+def test_registered_model_loads_without_windpower(trained):
     script = (
         "import sys; sys.modules['windpower'] = None\n"
         "import mlflow, pandas as pd\n"
@@ -100,7 +112,7 @@ def test_registered_model_loads_without_windpower(project, mlflow_store):
         "print(m.predict(df)['predicted_power_kw'].round(1).tolist())\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True,
                           text=True, timeout=120, env=os.environ | {
-                              "MLFLOW_TRACKING_URI": mlflow_store},
+                              "MLFLOW_TRACKING_URI": trained},
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().startswith("[")
