@@ -26,7 +26,10 @@ pytestmark = pytest.mark.e2e
 PREFECT_API_URL = os.environ.get("PREFECT_API_URL", "http://prefect-server:4200/api")
 MLFLOW_URL = os.environ.get("MLFLOW_TRACKING_URI", "http://mlflow:5001")
 RUN_TIMEOUT_S = 600
-SERVED = ("training-flow/training-flow", "inference-flow/inference-flow")
+FLOWS = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
+SERVED = tuple(f"{flow}/{flow}" for flow in FLOWS)
+POOL_NAMES = {"ingest-flow": "ingest-pool", "training-flow": "training-pool",
+              "inference-flow": "inference-pool", "monitoring-flow": "monitoring-pool"}
 POOLED = ("training-flow/training-pool", "inference-flow/inference-pool")
 
 
@@ -100,17 +103,18 @@ def _covers(task_names: set[str], node_names: set[str]) -> bool:
     return all(any(t.startswith(n) for t in task_names) for n in node_names)
 
 
-def test_stack_lists_the_four_deployments_and_an_online_worker():
+def test_stack_lists_the_eight_deployments_and_an_online_worker():
     with get_client(sync_client=True) as client:
         deployments = {
             f"{client.read_flow(d.flow_id).name}/{d.name}": d
             for d in client.read_deployments()
         }
         workers = client.read_workers_for_work_pool("default-worker-pool")
-    assert set(SERVED + POOLED) <= set(deployments)
+    pooled = [f"{flow}/{pool}" for flow, pool in POOL_NAMES.items()]
+    assert set(SERVED) | set(pooled) <= set(deployments)
     for name in SERVED:  # served deployments run in their own container
         assert deployments[name].work_pool_name is None
-    for name in POOLED:
+    for name in pooled:
         assert deployments[name].work_pool_name == "default-worker-pool"
     assert any(worker.status == "ONLINE" for worker in workers)
 
@@ -163,3 +167,63 @@ def test_pool_runs_started_together_each_complete_exactly_once():
     assert len({run.id for run in flow_runs}) == len(deployments)
     for flow_run in flow_runs:
         assert flow_run.run_count == 1, f"{flow_run.name} ran {flow_run.run_count}x"
+
+
+def _query(sql: str) -> list[tuple]:
+    with psycopg2.connect(os.environ["WINDPOWER_DB_URL"]) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+
+def test_stack_holds_a_year_of_readings_and_forecasts_from_the_newest_issue():
+    spans = _query("SELECT turbine_id, max(timestamp) - min(timestamp) "
+                   "FROM readings GROUP BY 1")
+    turbines = {t for (t,) in _query("SELECT turbine_id FROM turbines")}
+    assert {t for t, _ in spans} == turbines and turbines
+    assert all(span.days >= 364 for _, span in spans), spans
+    ((newest_issue, scored_issue),) = _query(
+        "SELECT (SELECT max(issued_at) FROM weather_forecasts WHERE issued_at <= "
+        "now()), (SELECT max(issued_at) FROM predictions)")
+    # Scored from the newest forecast (or the one before, if one is being issued).
+    assert (newest_issue - scored_issue).total_seconds() <= 6 * 3600
+    ((rows, low, high, ordered),) = _query(
+        "SELECT count(*), min(horizon_minutes), max(horizon_minutes), "
+        "bool_and(p10_power_kw <= predicted_power_kw AND predicted_power_kw <= "
+        f"p90_power_kw) FROM predictions WHERE issued_at = '{scored_issue}'")
+    assert rows == 288 * len(turbines) and (low, high) == (10, 2880) and ordered
+
+
+def test_ingest_again_at_the_same_time_adds_no_rows():
+    (newest,), = _query("SELECT max(timestamp) FROM readings")
+    # Up to that time only: the scheduled ingest may add newer readings meanwhile.
+    stored = ("SELECT count(*), max(ingested_at) FROM readings "
+              f"WHERE timestamp <= '{newest.isoformat()}'")
+    before = _query(stored)
+    flow_run = _run("ingest-flow/ingest-flow", as_of=newest.isoformat())
+    assert _artifacts(flow_run.id), "ingest run published no report"
+    assert _query(stored) == before
+
+
+def test_monitoring_measures_forecasts_against_actuals():
+    flow_run = _run("monitoring-flow/monitoring-flow")
+    assert _covers(_task_names(flow_run.id), _node_names("monitoring"))
+    reports = [a.data for a in _artifacts(flow_run.id) if a.key == "monitoring-report"]
+    assert reports and "verdict" in reports[0]
+    client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
+    experiment = client.get_experiment_by_name("windpower-monitoring")
+    runs = client.search_runs([experiment.experiment_id], max_results=1)
+    assert "windpower.champion_version" in runs[0].data.tags
+
+
+def test_flow_containers_mount_no_data_volume():
+    """Flows read from Postgres and MLflow only: no container shares a data volume,
+    so a run behaves the same on any host (the served runs above ran there)."""
+    import docker  # noqa: PLC0415 (only this test needs the Docker API)
+
+    containers = docker.from_env().containers.list(
+        filters={"label": "com.docker.compose.project=windpower"})
+    services = {c.labels["com.docker.compose.service"]: c for c in containers}
+    for name in (*FLOWS, "worker"):
+        mounts = [m["Destination"] for m in services[name].attrs["Mounts"]]
+        assert not any(m.startswith("/app/data") for m in mounts), (name, mounts)
