@@ -23,8 +23,8 @@ from prefect import flow
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import FORECAST_EVENT, PROMOTED_EVENT
-from windpower.orchestration.guard import INFERENCE_LIMIT, run_exclusively
-from windpower.orchestration.session import run_kedro_pipelines, run_parameters
+from windpower.orchestration.guard import INFERENCE_LIMIT
+from windpower.orchestration.session import run_guarded
 from windpower.orchestration.tasks import publish_inference_report
 
 PIPELINES = ("inference",)
@@ -54,12 +54,8 @@ def inference_flow(
     Returns:
         The ``inference_summary`` of the Kedro run.
     """
-    _, runtime = run_parameters(as_of, params)
-    with run_exclusively(INFERENCE_LIMIT):
-        result = run_kedro_pipelines(
-            PIPELINES, [SUMMARY], env=kedro_env, runtime_params=runtime
-        )
-    summary = result.outputs[SUMMARY]
+    _, summary = run_guarded(INFERENCE_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
+                                 params)
     publish_inference_report(summary)
     return summary
 

@@ -23,8 +23,8 @@ from prefect import flow
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import emit_degradation_event
-from windpower.orchestration.guard import MONITORING_LIMIT, run_exclusively
-from windpower.orchestration.session import run_kedro_pipelines, run_parameters
+from windpower.orchestration.guard import MONITORING_LIMIT
+from windpower.orchestration.session import run_guarded
 from windpower.orchestration.tasks import publish_monitoring_report
 
 PIPELINES = ("monitoring",)
@@ -54,12 +54,8 @@ def monitoring_flow(
     Returns:
         The ``monitoring_summary``: degradation report and quality per band.
     """
-    stamp, runtime = run_parameters(as_of, params)
-    with run_exclusively(MONITORING_LIMIT):
-        result = run_kedro_pipelines(
-            PIPELINES, [SUMMARY], env=kedro_env, runtime_params=runtime
-        )
-    summary = result.outputs[SUMMARY]
+    stamp, summary = run_guarded(MONITORING_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
+                                 params)
     publish_monitoring_report(summary)
     emit_degradation_event(summary, stamp.isoformat())
     return summary

@@ -28,8 +28,8 @@ from windpower.orchestration.events import (
     MISSING_EVENT,
     emit_model_promoted,
 )
-from windpower.orchestration.guard import TRAINING_LIMIT, run_exclusively
-from windpower.orchestration.session import run_kedro_pipelines, run_parameters
+from windpower.orchestration.guard import TRAINING_LIMIT
+from windpower.orchestration.session import run_guarded
 from windpower.orchestration.tasks import link_mlflow_run, publish_training_report
 
 PIPELINES = ("data_processing", "training")
@@ -60,12 +60,8 @@ def training_flow(
     Returns:
         The ``training_summary`` of the Kedro run.
     """
-    stamp, runtime = run_parameters(as_of, params)
-    with run_exclusively(TRAINING_LIMIT):
-        result = run_kedro_pipelines(
-            PIPELINES, [SUMMARY], env=kedro_env, runtime_params=runtime
-        )
-    summary = result.outputs[SUMMARY]
+    stamp, summary = run_guarded(TRAINING_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
+                                 params)
     link = link_mlflow_run(summary["mlflow_run_id"], return_state=True)
     publish_training_report(summary, link.result() if link.is_completed() else None)
     if summary.get("alias") == "champion":

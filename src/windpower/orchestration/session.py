@@ -87,3 +87,25 @@ def run_parameters(
     stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now("UTC")
     stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
     return stamp, {**(params or {}), "as_of": stamp.isoformat()}
+
+
+def run_guarded(  # noqa: PLR0913, PLR0917 (the flow parameters, passed through)
+    limit: str,
+    pipeline_names: Sequence[str],
+    summary: str,
+    as_of: datetime | None,
+    kedro_env: str | None,
+    params: dict[str, Any] | None,
+) -> tuple[pd.Timestamp, dict[str, Any]]:
+    """A flow's body: its pipelines at ``as_of``, holding the flow's only slot.
+
+    Returns:
+        The run's ``as_of`` and the loaded ``summary`` output.
+    """
+    from windpower.orchestration.guard import run_exclusively  # noqa: PLC0415
+
+    stamp, runtime = run_parameters(as_of, params)
+    with run_exclusively(limit):
+        result = run_kedro_pipelines(
+            pipeline_names, [summary], env=kedro_env, runtime_params=runtime)
+    return stamp, result.outputs[summary]

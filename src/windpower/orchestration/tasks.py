@@ -61,32 +61,26 @@ def publish_training_report(summary: dict[str, Any], run_url: str | None) -> Non
     )
 
 
-@task(task_run_name="publish_inference_report")
+@task(task_run_name="publish_{key}")
+def publish_report(key: str, markdown: str, description: str) -> None:
+    """Publish one run report as a markdown artifact (one history per key)."""
+    create_markdown_artifact(markdown=markdown, key=key, description=description)
+
+
 def publish_inference_report(summary: dict[str, Any]) -> None:
-    """Publish rows scored, model version and forecast summary as an artifact."""
-    create_markdown_artifact(
-        markdown=inference_markdown(summary),
-        key=INFERENCE_REPORT_KEY,
-        description="Rows scored, model version, forecast summary",
-    )
+    """Rows scored, model version and forecast summary."""
+    publish_report(INFERENCE_REPORT_KEY, inference_markdown(summary),
+                   "Rows scored, model version, forecast summary")
 
 
-@task(task_run_name="publish_ingest_report")
 def publish_ingest_report(summary: dict[str, Any]) -> None:
-    """Publish each file's fate and the demo farm's rows as an artifact."""
-    create_markdown_artifact(
-        markdown=ingest_markdown(summary),
-        key=INGEST_REPORT_KEY,
-        description="Files ingested or refused, demo-farm rows added",
-    )
+    """Each file's fate and the demo farm's rows."""
+    publish_report(INGEST_REPORT_KEY, ingest_markdown(summary),
+                   "Files ingested or refused, demo-farm rows added")
 
 
-@task(task_run_name="publish_monitoring_report")
 def publish_monitoring_report(summary: dict[str, Any]) -> None:
-    """Publish quality per horizon band and the degradation verdict."""
+    """Quality per horizon band and the degradation verdict."""
     ui_url = os.environ.get("MLFLOW_UI_URL") or DEFAULT_MLFLOW_UI_URL
-    create_markdown_artifact(
-        markdown=monitoring_markdown(summary, ui_url),
-        key=MONITORING_REPORT_KEY,
-        description="Forecast quality per horizon band, degradation verdict",
-    )
+    publish_report(MONITORING_REPORT_KEY, monitoring_markdown(summary, ui_url),
+                   "Forecast quality per horizon band, degradation verdict")
