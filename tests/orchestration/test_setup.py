@@ -7,14 +7,15 @@ from prefect import get_client
 
 from windpower.orchestration.crashes import AUTOMATION_NAME
 from windpower.orchestration.guard import FLOW_LIMITS
-from windpower.orchestration.setup import WORK_POOL, set_up
+from windpower.orchestration.setup import WORK_POOL, set_up_prefect
 
 pytestmark = pytest.mark.unit
 
 
 def test_set_up_twice_leaves_one_of_everything() -> None:
-    set_up()
-    set_up()  # a second `docker compose up` on the same volumes
+    # The schema's migrations have their own tests (tests/store/test_migrations.py).
+    set_up_prefect()
+    set_up_prefect()  # a second `docker compose up` on the same volumes
     with get_client(sync_client=True) as client:
         assert client.read_work_pool(WORK_POOL).type == "process"
         for name in FLOW_LIMITS:
@@ -26,8 +27,9 @@ def test_set_up_twice_leaves_one_of_everything() -> None:
         }
     # Prefect's zombie recipe: any flow-run event (a timeout too) resets the clock.
     assert automation.trigger.expect == {"prefect.flow-run.*"}
-    for name, queue in [("training-flow/training-pool", "training-queue"),
-                        ("inference-flow/inference-pool", "inference-queue")]:
+    for flow, step in [("ingest", "ingest"), ("training", "training"),
+                       ("inference", "inference"), ("monitoring", "monitoring")]:
+        name, queue = f"{flow}-flow/{step}-pool", f"{step}-queue"
         assert deployments[name].work_pool_name == WORK_POOL
         assert deployments[name].work_queue_name == queue
         assert deployments[name].pull_steps == [

@@ -78,8 +78,13 @@ def migrate_store() -> None:
 
 
 def set_up() -> None:
-    """Create or fix every server-side object the flows rely on."""
+    """Create or fix every object the flows rely on: schema, then Prefect's."""
     migrate_store()
+    set_up_prefect()
+
+
+def set_up_prefect() -> None:
+    """Create or fix every Prefect server object the flows rely on."""
     ensure_work_pool()
     for limit in FLOW_LIMITS:
         ensure_concurrency_limit(limit)
