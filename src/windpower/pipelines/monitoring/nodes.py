@@ -123,6 +123,9 @@ def score_readings(readings: pd.DataFrame, turbines: pd.DataFrame, reference: di
     return readings.assign(**_with_time(readings), expected_kw=expected)
 
 
+QUALITY_DECIMALS = 6
+
+
 def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
     """Forecast quality per day, turbine, horizon band and model version.
 
@@ -158,7 +161,9 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
         coverage = sums["inside"] / sums["banded"]
     quality["skill"] = skill.where(quality["baseline_mae_kw"] > 0, 0.0)
     quality["coverage_p10_p90"] = coverage.where(sums["banded"] > 0)
-    quality = quality.reset_index()
+    # Sums in the order Postgres returned the rows differ in the last bits from run
+    # to run: rounded, a re-run over the same rows writes nothing.
+    quality = quality.round(QUALITY_DECIMALS).reset_index()
     quality["day"] = quality["day"].dt.date
     quality["turbine_id"] = quality["turbine_id"].astype(str)
     quality["horizon_band"] = quality["horizon_band"].astype(str)
