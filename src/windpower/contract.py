@@ -67,6 +67,12 @@ def check_turbines(turbines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def as_of_time(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
+    """A run's ``as_of`` as a UTC timestamp: naive is read as UTC, None is now."""
+    stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now("UTC")
+    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+
+
 def parse_timestamps(values: pd.Series) -> pd.Series:
     """UTC timestamps; naive values are taken as UTC, unparsable ones become NaT."""
     if pd.api.types.is_datetime64_any_dtype(values):

@@ -14,7 +14,7 @@ import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from psycopg2 import sql
 
-from windpower.datasets.store import as_of_time
+from windpower.contract import as_of_time
 from windpower.store import connect
 from windpower.store.load import upsert_frame
 

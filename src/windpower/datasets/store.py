@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
+from windpower.contract import as_of_time
 from windpower.store import connect
 from windpower.store.load import upsert_frame
 from windpower.store.readers import (
@@ -23,12 +24,6 @@ from windpower.store.readers import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def as_of_time(as_of: str | pd.Timestamp | None) -> pd.Timestamp:
-    """``as_of`` as a UTC timestamp; None is now."""
-    stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now("UTC")
-    return stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
 
 
 class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):

@@ -23,9 +23,9 @@ from windpower.orchestration.events import emit_forecast_issued, emit_model_miss
 from windpower.store import connect
 from windpower.store.ingest import (
     IngestResult,
-    detect_kind,
     ingest_file,
     ingest_frame,
+    turbines_first,
 )
 from windpower.store.readers import last_reading_time
 
@@ -52,14 +52,7 @@ def new_files(inbox: Path) -> list[Path]:
                       and not p.name.startswith(".")),
                      key=lambda p: (p.stat().st_mtime, p.name)
                      ) if inbox.is_dir() else []
-    return sorted(named + dropped, key=lambda p: not _is_turbines(p))
-
-
-def _is_turbines(path: Path) -> bool:
-    try:
-        return detect_kind(path) == "turbines"
-    except (ContractError, OSError):
-        return False
+    return sorted(named + dropped, key=turbines_first)
 
 
 def announce(summary: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from windpower.contract import as_of_time
 from windpower.orchestration.logs import forward_logs_to_prefect
 from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.runner import PrefectTaskRunner
@@ -84,8 +85,7 @@ def run_parameters(
     as_of: datetime | None, params: dict[str, Any] | None
 ) -> tuple[pd.Timestamp, dict[str, Any]]:
     """The run's ``as_of`` (default now, UTC) and its Kedro runtime parameters."""
-    stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now("UTC")
-    stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+    stamp = as_of_time(as_of)
     return stamp, {**(params or {}), "as_of": stamp.isoformat()}
 
 

@@ -87,6 +87,14 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
     return result
 
 
+def turbines_first(path: Path) -> int:
+    """Sort key: 0 for a turbine table (other files' rows are checked against it)."""
+    try:
+        return 0 if detect_kind(Path(path)) == "turbines" else 1
+    except (ContractError, OSError):
+        return 1  # refused (and recorded) in its turn
+
+
 def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
                  params: dict | None = None) -> list[IngestResult]:
     """Ingest several files, turbine tables first (rows are checked against them).
@@ -94,12 +102,6 @@ def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
     Returns:
         One result per file, in the order they were ingested.
     """
-    def turbines_first(path: Path) -> int:
-        try:
-            return 0 if detect_kind(Path(path)) == "turbines" else 1
-        except ContractError:
-            return 1  # refused (and recorded) in its turn
-
     ordered = sorted(paths, key=lambda p: (turbines_first(p), str(p)))
     return [ingest_file(conn, path, as_of, params=params) for path in ordered]
 

@@ -15,6 +15,12 @@ RULES_FILE = PROJECT / "conf" / "base" / "parameters_data_processing.yml"
 DEFAULT_LEAD = pd.Timedelta(minutes=10)
 
 
+def default_issue_time(stamps: pd.Series) -> pd.Timestamp:
+    """When a forecast without ``issued_at`` counts as issued: one step before its
+    first time."""
+    return stamps.min() - DEFAULT_LEAD
+
+
 def contract_rules() -> dict:
     """The row rules (ranges, clock skew) of the data_processing parameters."""
     return yaml.safe_load(RULES_FILE.read_text())["data_processing"]
@@ -43,7 +49,7 @@ def split_rows(kind: str, raw: pd.DataFrame, turbines: pd.DataFrame,
         return valid, rejected
     check_file(raw, kind)
     if "issued_at" not in raw.columns:
-        issued = parse_timestamps(raw["timestamp"]).min() - DEFAULT_LEAD
+        issued = default_issue_time(parse_timestamps(raw["timestamp"]))
         valid, rejected, _ = validate_rows(raw, turbines, params, kind)
         return valid.assign(issued_at=issued), rejected
     return _split_issues(raw, turbines, params)

@@ -8,6 +8,7 @@ import pandas as pd
 from windpower.contract import check_file
 from windpower.errors import NoChampionError, NoForecastError
 from windpower.pipelines.training.evaluation import model_input
+from windpower.store.rows import default_issue_time
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame
     if "issued_at" not in forecast_raw:
         stamps = pd.to_datetime(forecast_raw["timestamp"], utc=True)
         forecast_raw = forecast_raw.assign(
-            timestamp=stamps, issued_at=stamps.min() - pd.Timedelta(minutes=10))
+            timestamp=stamps, issued_at=default_issue_time(stamps))
     known = forecast_raw["turbine_id"].isin(turbines["turbine_id"])
     ahead = forecast_raw["timestamp"] > forecast_raw["issued_at"]
     return forecast_raw.loc[known & ahead].reset_index(drop=True)
