@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from windpower.pipelines.training import evaluation, nodes, plots, summary
+from windpower.pipelines.training import evaluation, nodes, plots, recent_level, summary
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -43,8 +43,11 @@ def create_pipeline(**kwargs) -> Pipeline:
         Node(func=plots.plot_error_by_bin,
              inputs=["holdout_predictions", "params:training.plots"],
              outputs="error_by_bin_plot", name="plot_error_by_bin_node"),
+        Node(func=recent_level.rebase_curve,
+             inputs=["model_bundle", "holdout_table", p],
+             outputs="served_bundle", name="rebase_curve_node"),
         Node(func=summary.package_model,
-             inputs=["model_bundle", "champion_decision", "holdout_table", p],
+             inputs=["served_bundle", "champion_decision", "holdout_table", p],
              outputs="registered_model", name="package_model_node"),
         Node(func=summary.summarise_training,
              inputs=["evaluation_metrics", "champion_decision", "registered_model",

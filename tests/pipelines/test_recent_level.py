@@ -1,0 +1,63 @@
+"""A turbine that changed lately is served on its recent level (recent_level.py)."""
+
+import numpy as np
+import pytest
+
+from windpower.forecast_model import predict_power
+from windpower.pipelines.training.evaluation import model_input
+from windpower.pipelines.training.recent_level import rebase_curve
+
+pytestmark = pytest.mark.unit
+# The whole 10-day holdout of the small data as the recent window.
+SETTINGS = {"recent_level": {"days": 10, "min_wind": 8.0, "max_wind": 25.0,
+                             "min_change": 0.10, "min_samples": 20}}
+
+
+def _with_loss(holdout, turbine: str, loss: float):
+    """``turbine`` makes ``loss`` less above 8 m/s, as the demo farm's fault."""
+    lost = holdout["turbine_id"].eq(turbine) & holdout["ws_norm"].ge(8.0)
+    return holdout.assign(power_kw=holdout["power_kw"].where(
+        ~lost, holdout["power_kw"] * (1 - loss)))
+
+
+def test_rebase_curve_scales_a_changed_turbine_above_min_wind(trained_bundle,
+                                                              model_tables):
+    faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
+    served = rebase_curve(trained_bundle, faulty, SETTINGS)
+    before, after = trained_bundle["lookup"]["curve"], served["lookup"]["curve"]
+    level = after["recent_level"]["T02"]
+    assert set(after["recent_level"]) == {"T02"}
+    assert 0.80 < level < 0.90
+    high = before["centres"] >= 8.0
+    assert np.allclose(after["curves"]["T02"][high],
+                       before["curves"]["T02"][high] * level, rtol=1e-3)
+    assert np.array_equal(after["curves"]["T02"][~high],
+                          before["curves"]["T02"][~high])
+    assert np.array_equal(after["curves"]["T01"], before["curves"]["T01"])
+    assert "recent_level" not in before, "the trained bundle was changed"
+
+
+def test_rebase_curve_lowers_the_changed_turbines_forecasts_only(trained_bundle,
+                                                                 model_tables):
+    faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
+    served = rebase_curve(trained_bundle, faulty, SETTINGS)
+    rows = model_input(faulty)
+    old, new = predict_power(trained_bundle, rows), predict_power(served, rows)
+    t02 = rows["turbine_id"].eq("T02").to_numpy()
+    windy = t02 & faulty["ws_norm"].between(9.0, 11.0).to_numpy()
+    assert new[windy].mean() < 0.92 * old[windy].mean()
+    assert np.allclose(new[~t02], old[~t02])
+
+
+def test_rebase_curve_leaves_healthy_turbines_alone(trained_bundle, model_tables):
+    served = rebase_curve(trained_bundle, model_tables["holdout_table"], SETTINGS)
+    assert served["lookup"]["curve"]["recent_level"] == {}
+    for turbine, table in trained_bundle["lookup"]["curve"]["curves"].items():
+        assert np.array_equal(served["lookup"]["curve"]["curves"][turbine], table)
+
+
+def test_rebase_curve_needs_enough_readings(trained_bundle, model_tables):
+    faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
+    few = {"recent_level": SETTINGS["recent_level"] | {"min_samples": 10**6}}
+    assert rebase_curve(trained_bundle, faulty, few)["lookup"]["curve"][
+        "recent_level"] == {}
