@@ -4,7 +4,7 @@ come up never passes CI."""
 
 import pytest
 
-from tests.e2e.test_stack import require_stack
+from tests.e2e.stack import require_stack
 
 pytestmark = pytest.mark.unit
 NOWHERE = "http://127.0.0.1:9/api"  # the discard port: refused at once

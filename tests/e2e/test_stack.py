@@ -7,53 +7,32 @@ Without it, every test here skips and says so; with WINDPOWER_E2E_REQUIRED=1 (CI
 .ci/run) every test fails instead, so a stack that did not come up cannot pass.
 """
 
-import os
-import urllib.request
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import mlflow
-import psycopg2
 import pytest
 from kedro.framework.project import configure_project
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-from prefect.deployments import run_deployment
 
+from tests.e2e.stack import (
+    MLFLOW_URL,
+    PREFECT_API_URL,
+    artifacts,
+    query,
+    require_stack,
+    run,
+)
 from windpower.pipeline_registry import register_pipelines
 
 pytestmark = pytest.mark.e2e
 
-PREFECT_API_URL = os.environ.get("PREFECT_API_URL", "http://prefect-server:4200/api")
-MLFLOW_URL = os.environ.get("MLFLOW_TRACKING_URI", "http://mlflow:5001")
-RUN_TIMEOUT_S = 600
 FLOWS = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
 SERVED = tuple(f"{flow}/{flow}" for flow in FLOWS)
 POOL_NAMES = {"ingest-flow": "ingest-pool", "training-flow": "training-pool",
               "inference-flow": "inference-pool", "monitoring-flow": "monitoring-pool"}
 POOLED = ("training-flow/training-pool", "inference-flow/inference-pool")
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def require_stack(api_url: str) -> None:
-    """Skip unless the stack answers; fail instead when CI requires the stack
-    (WINDPOWER_E2E_REQUIRED=1), so a stack that did not come up never passes."""
-    if _answers(f"{api_url}/health"):
-        return
-    message = (
-        f"compose stack not reachable at {api_url}: run "
-        "`docker compose up -d --wait`, then "
-        "`docker compose run --rm trainer pytest -m e2e`"
-    )
-    if os.environ.get("WINDPOWER_E2E_REQUIRED", "").lower() in {"1", "true"}:
-        pytest.fail(f"{message} (WINDPOWER_E2E_REQUIRED is set)", pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -68,15 +47,6 @@ def _node_names(*pipelines: str) -> set[str]:
     return {node.name for name in pipelines for node in registry[name].nodes}
 
 
-def _run(deployment: str, **parameters):
-    flow_run = run_deployment(
-        deployment, parameters=parameters or None, timeout=RUN_TIMEOUT_S
-    )
-    assert flow_run.state is not None
-    assert flow_run.state.is_completed(), f"{deployment}: {flow_run.state}"
-    return flow_run
-
-
 def _task_names(flow_run_id) -> set[str]:
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(
@@ -85,18 +55,8 @@ def _task_names(flow_run_id) -> set[str]:
     return {run.name for run in runs}
 
 
-def _artifacts(flow_run_id) -> list:
-    with get_client(sync_client=True) as client:
-        return client.read_artifacts(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
-        )
-
-
 def _prediction_count() -> int:
-    with psycopg2.connect(os.environ["WINDPOWER_DB_URL"]) as connection:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM predictions")
-            return cursor.fetchone()[0]
+    return query("SELECT count(*) FROM predictions")[0][0]
 
 
 def _covers(task_names: set[str], node_names: set[str]) -> bool:
@@ -133,9 +93,9 @@ def _latest_version(client: mlflow.MlflowClient) -> int:
 def test_served_training_registers_a_new_version_with_node_tasks_and_artifacts():
     client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
     before = _latest_version(client)
-    flow_run = _run("training-flow/training-flow")
+    flow_run = run("training-flow/training-flow")
     assert _covers(_task_names(flow_run.id), _node_names("data_processing", "training"))
-    reports = [a.data for a in _artifacts(flow_run.id) if a.key == "training-report"]
+    reports = [a.data for a in artifacts(flow_run.id) if a.key == "training-report"]
     assert reports, "training run published no report"
     # The version this run registered: the one whose MLflow run its report links.
     ours = [v for v in client.search_model_versions("name = 'windpower'")
@@ -151,43 +111,36 @@ def test_served_training_registers_a_new_version_with_node_tasks_and_artifacts()
 
 
 def test_served_inference_writes_predictions_once():
-    flow_run = _run("inference-flow/inference-flow")
+    flow_run = run("inference-flow/inference-flow")
     assert _covers(_task_names(flow_run.id), _node_names("inference"))
-    assert _artifacts(flow_run.id), "inference run published no artifact"
+    assert artifacts(flow_run.id), "inference run published no artifact"
     rows = _prediction_count()
     assert rows > 0
-    _run("inference-flow/inference-flow")
+    run("inference-flow/inference-flow")
     assert _prediction_count() == rows, "re-running the same batch added rows"
 
 
 def test_pool_runs_started_together_each_complete_exactly_once():
     deployments = POOLED * 2
     with ThreadPoolExecutor(len(deployments)) as pool:
-        flow_runs = list(pool.map(_run, deployments))
+        flow_runs = list(pool.map(run, deployments))
     assert len({run.id for run in flow_runs}) == len(deployments)
     for flow_run in flow_runs:
         assert flow_run.run_count == 1, f"{flow_run.name} ran {flow_run.run_count}x"
 
 
-def _query(sql: str) -> list[tuple]:
-    with psycopg2.connect(os.environ["WINDPOWER_DB_URL"]) as connection:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-
-
 def test_stack_holds_a_year_of_readings_and_forecasts_from_the_newest_issue():
-    spans = _query("SELECT turbine_id, max(timestamp) - min(timestamp) "
+    spans = query("SELECT turbine_id, max(timestamp) - min(timestamp) "
                    "FROM readings GROUP BY 1")
-    turbines = {t for (t,) in _query("SELECT turbine_id FROM turbines")}
+    turbines = {t for (t,) in query("SELECT turbine_id FROM turbines")}
     assert {t for t, _ in spans} == turbines and turbines
     assert all(span.days >= 364 for _, span in spans), spans
-    ((newest_issue, scored_issue),) = _query(
+    ((newest_issue, scored_issue),) = query(
         "SELECT (SELECT max(issued_at) FROM weather_forecasts WHERE issued_at <= "
         "now()), (SELECT max(issued_at) FROM predictions)")
     # Scored from the newest forecast (or the one before, if one is being issued).
     assert (newest_issue - scored_issue).total_seconds() <= 6 * 3600
-    ((rows, low, high, ordered),) = _query(
+    ((rows, low, high, ordered),) = query(
         "SELECT count(*), min(horizon_minutes), max(horizon_minutes), "
         "bool_and(p10_power_kw <= predicted_power_kw AND predicted_power_kw <= "
         f"p90_power_kw) FROM predictions WHERE issued_at = '{scored_issue}'")
@@ -195,20 +148,20 @@ def test_stack_holds_a_year_of_readings_and_forecasts_from_the_newest_issue():
 
 
 def test_ingest_again_at_the_same_time_adds_no_rows():
-    (newest,), = _query("SELECT max(timestamp) FROM readings")
+    (newest,), = query("SELECT max(timestamp) FROM readings")
     # Up to that time only: the scheduled ingest may add newer readings meanwhile.
     stored = ("SELECT count(*), max(ingested_at) FROM readings "
               f"WHERE timestamp <= '{newest.isoformat()}'")
-    before = _query(stored)
-    flow_run = _run("ingest-flow/ingest-flow", as_of=newest.isoformat())
-    assert _artifacts(flow_run.id), "ingest run published no report"
-    assert _query(stored) == before
+    before = query(stored)
+    flow_run = run("ingest-flow/ingest-flow", as_of=newest.isoformat())
+    assert artifacts(flow_run.id), "ingest run published no report"
+    assert query(stored) == before
 
 
 def test_monitoring_measures_forecasts_against_actuals():
-    flow_run = _run("monitoring-flow/monitoring-flow")
+    flow_run = run("monitoring-flow/monitoring-flow")
     assert _covers(_task_names(flow_run.id), _node_names("monitoring"))
-    reports = [a.data for a in _artifacts(flow_run.id) if a.key == "monitoring-report"]
+    reports = [a.data for a in artifacts(flow_run.id) if a.key == "monitoring-report"]
     assert reports and "verdict" in reports[0]
     client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
     experiment = client.get_experiment_by_name("windpower-monitoring")
@@ -221,8 +174,12 @@ def test_flow_containers_mount_no_data_volume():
     so a run behaves the same on any host (the served runs above ran there)."""
     import docker  # noqa: PLC0415 (only this test needs the Docker API)
 
-    containers = docker.from_env().containers.list(
-        filters={"label": "com.docker.compose.project=windpower"})
+    engine = docker.from_env()
+    # This test's own container (the trainer) says which compose project is ours.
+    project = engine.containers.get(socket.gethostname()).labels[
+        "com.docker.compose.project"]
+    containers = engine.containers.list(
+        filters={"label": f"com.docker.compose.project={project}"})
     services = {c.labels["com.docker.compose.service"]: c for c in containers}
     for name in (*FLOWS, "worker"):
         mounts = [m["Destination"] for m in services[name].attrs["Mounts"]]

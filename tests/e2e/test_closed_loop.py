@@ -1,0 +1,169 @@
+"""The closed loop on the running stack, its clock driven by ``as_of``.
+
+    docker compose up -d --wait
+    docker compose run --rm trainer pytest -m closed_loop -s
+
+Through the served deployments, as the schedules and triggers would: ingest at a
+simulated time (the demo farm, with or without a fault; its
+``windpower.forecast.issued`` starts inference at that time), then monitoring at
+the same time. A ``windpower.model.degraded`` event must start training by itself
+(its trigger); the test only drives the clock, watches and prints a line per step.
+
+It moves the stack's data up to three weeks into the simulated future: run it on a
+throwaway stack, or last (CI runs it after the other e2e tests, then tears down).
+"""
+
+import time
+from datetime import UTC, datetime
+
+import mlflow
+import pandas as pd
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+from tests.e2e.stack import (
+    MLFLOW_URL,
+    PREFECT_API_URL,
+    RUN_TIMEOUT_S,
+    artifacts,
+    query,
+    require_stack,
+    run,
+)
+
+pytestmark = pytest.mark.closed_loop
+FAULTY, LOSS = "T03", 0.15
+STEP = pd.Timedelta(hours=12)
+DAY = pd.Timedelta(days=1)
+# An event starts its run within seconds; wait this long before saying "none".
+TRIGGER_WAIT_S = 20
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stack(request: pytest.FixtureRequest) -> None:
+    """Only when asked for by name: the tests move the stack's data in time."""
+    if "closed_loop" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("moves the stack's data into the future: select it with "
+                    "`-m closed_loop` (on a throwaway stack)")
+    require_stack(PREFECT_API_URL)
+
+
+def _newest_reading() -> pd.Timestamp:
+    return pd.Timestamp(query("SELECT max(timestamp) FROM readings")[0][0])
+
+
+def _runs(flow: str, since: datetime) -> list:
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])), limit=200)
+    return [r for r in runs if r.created and r.created >= since]
+
+
+def _triggered_trainings(since: datetime) -> list:
+    """Training runs with an ``as_of``: started by an event (schedules and the
+    other tests start them without one)."""
+    return [r for r in _runs("training-flow", since) if r.parameters.get("as_of")]
+
+
+def _wait_quiet(flow: str, since: datetime) -> None:
+    """Wait until every run of ``flow`` created since ``since`` has finished."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if all(r.state and r.state.is_final() for r in _runs(flow, since)):
+            return
+        time.sleep(1)
+    pytest.fail(f"{flow} runs did not finish in {RUN_TIMEOUT_S} s")
+
+
+def _ingest(as_of: pd.Timestamp, fault: dict | None = None) -> None:
+    """Ingest up to ``as_of``; the inference its forecast starts finishes too."""
+    params = {"ingest": {"demo_farm": {"fault": fault}}} if fault else None
+    began = datetime.now(UTC)
+    run("ingest-flow/ingest-flow", as_of=as_of.isoformat(),
+        **({"params": params} if params else {}))
+    _wait_quiet("inference-flow", began)
+
+
+def _degraded_turbines(as_of: pd.Timestamp) -> list[str]:
+    """Run monitoring at ``as_of``; the turbines its verdict names."""
+    flow_run = run("monitoring-flow/monitoring-flow", as_of=as_of.isoformat())
+    report = next(a.data for a in artifacts(flow_run.id)
+                  if a.key == "monitoring-report")
+    verdict = next(x for x in report.splitlines() if x.startswith("- verdict:"))
+    if "**degraded**" not in verdict:
+        return []
+    named = verdict.split("**degraded**: ")[1].split(";")[0]
+    return [part.split(" (")[0] for part in named.split("), ")]
+
+
+def _daily_mae(day: pd.Timestamp, version: int) -> tuple[float, float]:
+    """(faulty turbine, the others): live MAE in kW of ``version``'s forecasts of
+    ``day``, every horizon."""
+    rows = dict(query(
+        "SELECT turbine_id = %s, sum(mae_kw * rows) / nullif(sum(rows), 0) "
+        "FROM forecast_quality WHERE day = %s AND model_version = %s GROUP BY 1",
+        (FAULTY, day.date(), version)))
+    return float(rows.get(True) or "nan"), float(rows.get(False) or "nan")
+
+
+def _champion_version() -> int:
+    client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
+    return int(client.get_model_version_by_alias("windpower", "champion").version)
+
+
+def test_fourteen_days_without_a_fault_trigger_no_retraining():
+    began = datetime.now(UTC)
+    start = _newest_reading().ceil("D")
+    _ingest(start + 14 * DAY)
+    for day in range(1, 15):
+        named = _degraded_turbines(start + day * DAY)
+        print(f"no fault, day {day:2d}: degraded {named or 'none'}", flush=True)
+        assert named == [], f"day {day}: a healthy farm was called degraded"
+    time.sleep(TRIGGER_WAIT_S)
+    assert _triggered_trainings(began) == []
+
+
+def test_a_fault_is_detected_retrained_away_and_forecasts_recover():
+    began = datetime.now(UTC)
+    start = _newest_reading().ceil("D")
+    onset = start + DAY
+    fault = {"turbine_id": FAULTY, "start": onset.isoformat(), "loss": LOSS,
+             "above_wind_speed": 8.0}
+    before = _champion_version()
+    as_of, named = start, []
+    _ingest(as_of, fault)
+    while not named and as_of < onset + 3 * DAY:
+        as_of += STEP
+        _ingest(as_of, fault)
+        named = _degraded_turbines(as_of)
+        print(f"{as_of}: degraded {named or 'none'}", flush=True)
+    assert named == [FAULTY], f"detected {named} by {as_of}"
+    assert as_of - onset <= 2 * DAY, f"detected {as_of - onset} after the onset"
+
+    time.sleep(TRIGGER_WAIT_S)
+    _wait_quiet("training-flow", began)
+    trainings = _triggered_trainings(began)
+    assert len(trainings) == 1, [r.name for r in trainings]
+    assert trainings[0].state.is_completed()
+    after = _champion_version()
+    assert after > before, "the retrained model was not promoted"
+
+    # The new champion's forecasts of the two days after its first whole day.
+    first = as_of.ceil("D")
+    while as_of < first + 2 * DAY:
+        as_of += STEP
+        _ingest(as_of, fault)
+        _degraded_turbines(as_of)
+    time.sleep(TRIGGER_WAIT_S)
+    assert len(_triggered_trainings(began)) == 1, "retrained more than once"
+    faulty_pre, others_pre = _daily_mae(start, before)
+    post = [_daily_mae(first + k * DAY, after) for k in range(2)]
+    faulty_post = sum(f for f, _ in post) / 2
+    others_post = sum(o for _, o in post) / 2
+    print(f"faulty MAE {faulty_pre:.1f} kW before the fault, {faulty_post:.1f} kW "
+          f"after retraining; others {others_pre:.1f} / {others_post:.1f} kW",
+          flush=True)
+    # Against the others on the same days (the weather of a day moves every
+    # turbine's error): the faulty turbine's relative error is back within 10 %.
+    assert faulty_post / others_post <= 1.1 * faulty_pre / others_pre
