@@ -83,6 +83,12 @@ def _ingest(as_of: pd.Timestamp, fault: dict | None = None) -> None:
     run("ingest-flow/ingest-flow", as_of=as_of.isoformat(),
         **({"params": params} if params else {}))
     _wait_quiet("inference-flow", began)
+    # The forecast of the last 6-hour boundary is stored, and was scored.
+    issued = as_of.floor("6h")
+    (forecast, predicted), = query(
+        "SELECT (SELECT max(issued_at) FROM weather_forecasts), "
+        "(SELECT max(issued_at) FROM predictions)")
+    assert pd.Timestamp(forecast) == issued and pd.Timestamp(predicted) == issued
 
 
 def _degraded_turbines(as_of: pd.Timestamp) -> list[str]:

@@ -38,6 +38,12 @@ def test_training_markdown_decision_and_link() -> None:
     assert "promoted to **champion**" in text
     assert f"]({url})" in text
     assert "| mae | 80.000 | 50.000 |" in text
+    assert "served on their recent level: none" in text
+
+
+def test_training_markdown_names_turbines_served_on_their_recent_level() -> None:
+    text = training_markdown({**SUMMARY, "recent_levels": {"T03": 0.851}}, None)
+    assert "served on their recent level: T03 at 85.1 % of its curve" in text
 
 
 def test_training_markdown_not_promoted_without_link() -> None:

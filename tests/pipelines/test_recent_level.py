@@ -23,10 +23,10 @@ def _with_loss(holdout, turbine: str, loss: float):
 def test_rebase_curve_scales_a_changed_turbine_above_min_wind(trained_bundle,
                                                               model_tables):
     faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
-    served = rebase_curve(trained_bundle, faulty, SETTINGS)
+    served, levels = rebase_curve(trained_bundle, faulty, SETTINGS)
     before, after = trained_bundle["lookup"]["curve"], served["lookup"]["curve"]
-    level = after["recent_level"]["T02"]
-    assert set(after["recent_level"]) == {"T02"}
+    level = levels["T02"]
+    assert set(levels) == {"T02"} and after["recent_level"] == levels
     assert 0.80 < level < 0.90
     high = before["centres"] >= 8.0
     assert np.allclose(after["curves"]["T02"][high],
@@ -40,7 +40,7 @@ def test_rebase_curve_scales_a_changed_turbine_above_min_wind(trained_bundle,
 def test_rebase_curve_lowers_the_changed_turbines_forecasts_only(trained_bundle,
                                                                  model_tables):
     faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
-    served = rebase_curve(trained_bundle, faulty, SETTINGS)
+    served, _ = rebase_curve(trained_bundle, faulty, SETTINGS)
     rows = model_input(faulty)
     old, new = predict_power(trained_bundle, rows), predict_power(served, rows)
     t02 = rows["turbine_id"].eq("T02").to_numpy()
@@ -50,8 +50,9 @@ def test_rebase_curve_lowers_the_changed_turbines_forecasts_only(trained_bundle,
 
 
 def test_rebase_curve_leaves_healthy_turbines_alone(trained_bundle, model_tables):
-    served = rebase_curve(trained_bundle, model_tables["holdout_table"], SETTINGS)
-    assert served["lookup"]["curve"]["recent_level"] == {}
+    served, levels = rebase_curve(trained_bundle, model_tables["holdout_table"],
+                                  SETTINGS)
+    assert levels == {}
     for turbine, table in trained_bundle["lookup"]["curve"]["curves"].items():
         assert np.array_equal(served["lookup"]["curve"]["curves"][turbine], table)
 
@@ -59,5 +60,4 @@ def test_rebase_curve_leaves_healthy_turbines_alone(trained_bundle, model_tables
 def test_rebase_curve_needs_enough_readings(trained_bundle, model_tables):
     faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
     few = {"recent_level": SETTINGS["recent_level"] | {"min_samples": 10**6}}
-    assert rebase_curve(trained_bundle, faulty, few)["lookup"]["curve"][
-        "recent_level"] == {}
+    assert rebase_curve(trained_bundle, faulty, few)[1] == {}

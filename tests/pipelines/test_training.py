@@ -128,8 +128,10 @@ def test_summarise_training_keys():
                 "champion_mae": float("nan")}
     registered = {"name": "windpower", "version": 4, "run_id": "abc"}
     summary = summarise_training(metrics, decision, registered,
-                                 {"ablation": {"full": {"mae_kw": 1.0}}})
+                                 {"ablation": {"full": {"mae_kw": 1.0}}},
+                                 {"T03": 0.851})
     assert summary["model_version"] == 4 and summary["alias"] == "champion"
+    assert summary["recent_levels"] == {"T03": 0.851}
     assert summary["mlflow_run_id"] == "abc"
     assert summary["ablation_mae_kw"] == {"full": 1.0}
 

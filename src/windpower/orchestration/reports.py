@@ -36,6 +36,13 @@ def metrics_table(summary: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _levels(levels: dict[str, float] | None) -> str:
+    """``T03 at 85.1 % of its curve above 8 m/s`` (recent_level.py), or none."""
+    if not levels:
+        return "none"
+    return ", ".join(f"{t} at {100 * v:.1f} % of its curve" for t, v in levels.items())
+
+
 def training_markdown(summary: dict[str, Any], run_url: str | None) -> str:
     """The training report: metrics, champion decision, link to the MLflow run."""
     rows = "\n".join(
@@ -61,6 +68,7 @@ def training_markdown(summary: dict[str, Any], run_url: str | None) -> str:
         f"champion MAE: {_number(summary.get('champion_mae'))}\n"
         f"- holdout rows: {summary.get('holdout_rows')}, "
         f"rows rejected: {summary.get('rows_rejected')}\n"
+        f"- served on their recent level: {_levels(summary.get('recent_levels'))}\n"
         f"- {link}\n"
     )
 

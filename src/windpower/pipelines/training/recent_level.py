@@ -47,7 +47,8 @@ def recent_levels(rows: pd.DataFrame, curve: dict, params: dict) -> dict[str, fl
     return {str(t): float(r.actual / r.expected) for t, r in sums.iterrows()}
 
 
-def rebase_curve(bundle: dict, holdout: pd.DataFrame, params: dict) -> dict:
+def rebase_curve(bundle: dict, holdout: pd.DataFrame, params: dict
+                 ) -> tuple[dict, dict[str, float]]:
     """The bundle to serve: curves of changed turbines on their recent level.
 
     Args:
@@ -56,8 +57,9 @@ def rebase_curve(bundle: dict, holdout: pd.DataFrame, params: dict) -> dict:
         params: Training parameters (``recent_level``).
 
     Returns:
-        A copy of ``bundle`` whose curve carries ``recent_level``: the factor
-        applied to each rebased turbine (empty when none changed).
+        A copy of ``bundle`` with the rebased curve, and the factor applied to each
+        rebased turbine (empty when none changed; also kept in the curve as
+        ``recent_level``).
     """
     settings = params["recent_level"]
     curve = copy.deepcopy(bundle["lookup"]["curve"])
@@ -71,4 +73,4 @@ def rebase_curve(bundle: dict, holdout: pd.DataFrame, params: dict) -> dict:
             logger.info("turbine %s served at %.1f %% of its curve above %g m/s",
                         turbine, 100 * ratio, settings["min_wind"])
     curve["recent_level"] = levels
-    return {**bundle, "lookup": {**bundle["lookup"], "curve": curve}}
+    return {**bundle, "lookup": {**bundle["lookup"], "curve": curve}}, levels

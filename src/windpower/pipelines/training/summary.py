@@ -33,11 +33,12 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def summarise_training(metrics: dict, decision: dict, registered: dict,
-                       ablation: dict) -> dict:
+                       ablation: dict, recent_levels: dict[str, float]) -> dict:
     """The training run's summary for the orchestrator (free output).
 
     Returns:
-        Model vs baseline metrics, the champion decision and the registration.
+        Model vs baseline metrics, the champion decision, the registration and
+        the turbines served on their recent level.
     """
     keys = ("mae", "rmse", "mae_pct_rated", "r2")
     return {
@@ -55,4 +56,5 @@ def summarise_training(metrics: dict, decision: dict, registered: dict,
         "holdout_rows": metrics["holdout_rows"],
         "rows_rejected": metrics.get("rows_rejected", 0),
         "ablation_mae_kw": {k: v["mae_kw"] for k, v in ablation["ablation"].items()},
+        "recent_levels": recent_levels,
     }
