@@ -1,8 +1,9 @@
 """Encode a frame in PostgreSQL's binary COPY format: Arrow columns, pgpq's encoder.
 
 Text COPY spends most of its time printing and parsing floats and timestamps;
-binary COPY sends them as they are in memory. pgpq encodes Arrow arrays in Rust,
-about 4x faster than the numpy structured arrays it replaced, and sends missing
+binary COPY sends them as they are in memory. pgpq encodes Arrow arrays in Rust
+(1M readings: 0.7-1.7 s against 4.6-6.1 s for the numpy structured arrays it
+replaced, both at a load of 22 on 2 cores; the same bytes) and sends missing
 values (None, float NaN) as NULL. The wire format names no types, so each column
 is first cast to the Arrow type of its Postgres column: an int64 sent to an
 ``integer`` column would be misread, not refused.
