@@ -4,16 +4,23 @@
   docker compose run --rm -e GIT_COMMIT=$(git rev-parse --short HEAD) \\
       trainer python benchmarks/ingest.py
 
+  # and write the figures into docs/performance.md (as root: the file is yours)
+  docker compose run --rm -e GIT_COMMIT=$(git rev-parse --short HEAD) \\
+      -v "$PWD/docs:/app/docs" --entrypoint python \\
+      trainer benchmarks/ingest.py --docs docs/performance.md
+
 Prints rows/s of ``upsert_frame`` (the bulk load alone), of ``ingest_file``
 (read, contract checks and load) and of ``read_readings``, and the rows that a
 second ingest of the same file adds (skipped by checksum) and that the same rows
-under another name write through the upsert: both must be 0. Uses
-$WINDPOWER_DB_URL (the compose service).
+under another name write through the upsert: both must be 0. With ``--docs``
+it replaces the block between its markers in that Markdown file by a table of
+these figures. Uses $WINDPOWER_DB_URL (the compose service).
 It empties the store's input tables first: never point it at a database you keep.
 """
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +37,7 @@ from windpower.store.readers import read_readings
 
 AS_OF = pd.Timestamp("2026-06-01T00:00:00Z")
 TABLES = "turbines, readings, weather_forecasts, rejected_rows, ingested_files"
+START, END = "<!-- benchmarks/ingest.py writes from here -->", "<!-- to here -->"
 
 
 def commit() -> str:
@@ -68,19 +76,63 @@ def make_data(rows: int, turbines: int, seed: int = 1) -> tuple[pd.DataFrame, ..
     return table, scada
 
 
-def timed(label: str, rows: int, action) -> object:
+def load_1min() -> str:
+    with open("/proc/loadavg") as fh:
+        return fh.read().split()[0]
+
+
+def timed(label: str, rows: int, action) -> tuple[object, dict]:
+    """Run ``action``; print and return its figure (seconds, rows/s, load)."""
     start = time.perf_counter()
     result = action()
     seconds = time.perf_counter() - start
     print(f"{label}: {rows:,} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s"
           f"  [{context()}]")
-    return result
+    return result, {"seconds": seconds, "rate": rows / seconds, "load": load_1min()}
+
+
+def markdown(figures: dict, results: list) -> str:
+    """The figures as the table that --docs writes."""
+    first, second, third = results
+    up, ing, again, read = (figures[k] for k in ("upsert", "ingest", "renamed",
+                                                  "read"))
+    met = "met" if ing["rate"] >= 200_000 else "**not met**"
+    rows = [
+        ("bulk load of 1M new readings (`upsert_frame`)",
+         f"{up['seconds']:.2f} s, {up['rate']:,.0f} rows/s", "", up["load"]),
+        ("ingest of a 1M-row Parquet file (read, contract, load)",
+         f"{ing['seconds']:.2f} s, {ing['rate']:,.0f} rows/s",
+         f"≥ 200k rows/s: {met}", ing["load"]),
+        ("the same file again", f"{second.status}, {second.rows_written} rows", "0",
+         ing["load"]),
+        ("the same rows under another name (CSV.gz)",
+         f"{again['seconds']:.2f} s, {third.rows_written} rows written", "0",
+         again["load"]),
+        ("read 300k readings (`read_readings`)", f"{read['seconds']:.2f} s", "",
+         read["load"])]
+    lines = [START, "", f"Written by `benchmarks/ingest.py` at {context()}; "
+             f"first file: {first.status}, {first.rows_accepted:,} rows accepted, "
+             f"{first.rows_written:,} written.", "",
+             "| figure | measured | target | load (1 min) |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join([*lines, "", END])
+
+
+def write_docs(path: Path, block: str) -> None:
+    """Replace the block between START and END in ``path``."""
+    text = path.read_text()
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: no block {START} ... {END} to replace")
+    path.write_text(pattern.sub(lambda _: block, text))
+    print(f"wrote the figures to {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--turbines", type=int, default=100)
+    parser.add_argument("--docs", type=Path, help="Markdown file to write into")
     args = parser.parse_args()
     conn = connect()
     migrate(conn)
@@ -89,11 +141,13 @@ def main() -> None:
     turbines, scada = make_data(args.rows, args.turbines)
     ingest_frame(conn, "turbines", turbines, "benchmark", AS_OF)
     key = ["turbine_id", "timestamp"]
-    written = timed("upsert_frame, new rows", len(scada),
-                    lambda: upsert_frame(conn, "readings", scada, key))
+    figures = {}
+    written, figures["upsert"] = timed(
+        "upsert_frame, new rows", len(scada),
+        lambda: upsert_frame(conn, "readings", scada, key))
     conn.commit()
-    again = timed("upsert_frame, same rows", len(scada),
-                  lambda: upsert_frame(conn, "readings", scada, key))
+    again, _ = timed("upsert_frame, same rows", len(scada),
+                     lambda: upsert_frame(conn, "readings", scada, key))
     conn.commit()
     print(f"  rows written: first {written:,}, second {again:,} (must be 0)")
     with conn, conn.cursor() as cur:
@@ -102,13 +156,14 @@ def main() -> None:
     try:
         path = folder / "scada.parquet"
         scada.to_parquet(path, index=False)
-        first = timed(f"ingest_file {path.name}", len(scada),
-                      lambda: ingest_file(conn, path, AS_OF))
+        first, figures["ingest"] = timed(f"ingest_file {path.name}", len(scada),
+                                         lambda: ingest_file(conn, path, AS_OF))
         second = ingest_file(conn, path, AS_OF)
         renamed = folder / "scada_copy.csv.gz"
         scada.to_csv(renamed, index=False)
-        third = timed(f"ingest_file {renamed.name} (same rows)", len(scada),
-                      lambda: ingest_file(conn, renamed, AS_OF))
+        third, figures["renamed"] = timed(
+            f"ingest_file {renamed.name} (same rows)", len(scada),
+            lambda: ingest_file(conn, renamed, AS_OF))
     finally:
         shutil.rmtree(folder)
     for result in (first, second, third):
@@ -116,8 +171,11 @@ def main() -> None:
               f"rejected {result.rows_rejected:,}, new or changed rows "
               f"{result.rows_written:,}")
     window = scada["timestamp"].iloc[-min(300_000, len(scada))]
-    timed("read_readings, last 300k rows", min(300_000, len(scada)),
-          lambda: read_readings(conn, window, None))
+    _, figures["read"] = timed("read_readings, last 300k rows",
+                               min(300_000, len(scada)),
+                               lambda: read_readings(conn, window, None))
+    if args.docs:
+        write_docs(args.docs, markdown(figures, [first, second, third]))
 
 
 if __name__ == "__main__":

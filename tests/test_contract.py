@@ -53,6 +53,20 @@ def test_row_rules_duplicate_keeps_first(fleet):
     assert rules.tolist() == ["", "duplicate_timestamp_turbine"]
 
 
+def test_row_rules_duplicate_of_a_bad_row_is_kept(fleet):
+    # Only good rows count as seen: a repeat of a rejected row is judged alone.
+    frame = pd.concat([_rows(power_kw=9999.0), _rows(), _rows(turbine_id="T99"),
+                       _rows(timestamp="2026-01-01T01:00:00+01:00")],
+                      ignore_index=True)
+    rules = row_rules(frame, "scada", fleet, RANGES)[1]
+    assert rules.tolist() == ["out_of_range_power_kw", "", "unknown_turbine",
+                              "duplicate_timestamp_turbine"]
+
+
+def test_row_rules_missing_turbine_id_is_unknown(fleet):
+    assert _rule(_rows(turbine_id=None), fleet) == "unknown_turbine"
+
+
 def test_row_rules_mixed_time_zones_parse_to_utc(fleet):
     frame = _rows(timestamp="2026-01-01T01:00:00+01:00")
     typed, rules = row_rules(frame, "scada", fleet, RANGES)

@@ -118,24 +118,45 @@ def row_rules(frame: pd.DataFrame, kind: str, turbines: pd.DataFrame,
     if latest is not None:
         mark(typed["timestamp"] > latest, "future_timestamp")
     typed["turbine_id"] = typed["turbine_id"].astype(str)
-    mark(~typed["turbine_id"].isin(turbines["turbine_id"]), "unknown_turbine")
+    turbine, rated = _fleet_lookup(typed["turbine_id"], turbines)
+    mark(turbine < 0, "unknown_turbine")
     for column in columns[2:]:
         numbers = pd.to_numeric(typed[column], errors="coerce")
         if column in REQUIRED_COLUMNS[kind]:
             mark(typed[column].isna(), f"missing_{column}")
         mark(numbers.isna() & typed[column].notna(), f"non_numeric_{column}")
         typed[column] = numbers.astype(float)
-    rated = typed["turbine_id"].map(turbines.set_index("turbine_id")["rated_power_kw"])
     for column, (low, high) in ranges.items():
         if column not in typed.columns:
             continue
+        values = typed[column].to_numpy()
         top = high * rated if column == "power_kw" else high
-        mark((typed[column] < low) | (typed[column] > top), f"out_of_range_{column}")
-    good = rule == ""
-    dup = pd.Series(False, index=typed.index)
-    dup[good] = typed.loc[good].duplicated(["timestamp", "turbine_id"])
-    mark(dup, "duplicate_timestamp_turbine")
+        mark((values < low) | (values > top), f"out_of_range_{column}")
+    mark(_repeats(typed["timestamp"], turbine, free), "duplicate_timestamp_turbine")
     return typed, rule
+
+
+def _fleet_lookup(ids: pd.Series, turbines: pd.DataFrame
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position in the turbine table (-1: unknown) and rated power
+    (NaN: unknown). The fleet's few ids are looked up once, not once a row."""
+    codes, uniques = pd.factorize(ids)  # a missing id: code -1
+    found = pd.Index(turbines["turbine_id"]).get_indexer(uniques)
+    turbine = np.append(found, -1)[codes]  # -1 picks the -1 at the end
+    rated = np.append(turbines["rated_power_kw"].to_numpy(dtype=float), np.nan)
+    return turbine, rated[turbine]  # and here the NaN
+
+
+def _repeats(stamps: pd.Series, turbine: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Among ``rows``, those whose (timestamp, turbine) came in an earlier row."""
+    where = np.flatnonzero(rows)
+    ticks = pd.DatetimeIndex(stamps).asi8[where]
+    order = np.lexsort((ticks, turbine[where]))  # stable: first comes first
+    ticks, fleet = ticks[order], turbine[where][order]
+    again = (ticks[1:] == ticks[:-1]) & (fleet[1:] == fleet[:-1])
+    out = np.zeros(len(turbine), dtype=bool)
+    out[where[order[1:][again]]] = True
+    return out
 
 
 def rule_column(rule: str) -> str:

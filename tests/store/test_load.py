@@ -53,23 +53,48 @@ def test_upsert_frame_rolls_back_with_the_callers_transaction(conn):
     assert count(conn, "SELECT count(*) FROM readings") == 0
 
 
-def test_upsert_frame_values_come_back_exactly(conn):
-    # Ids of several byte lengths (binary COPY groups rows by them), a NaN that
-    # must become NULL, microseconds and a time before 2000 (negative on the wire).
-    frame = pd.DataFrame({
+def edge_rows() -> pd.DataFrame:
+    """Ids of several byte lengths, NaN and None that must become NULL, micro- and
+    nanoseconds, and a time before 2000 (negative on the wire)."""
+    return pd.DataFrame({
         "turbine_id": ["T1", "Tä-22", "T1", "WTG-0003"],
         "timestamp": pd.to_datetime(["2026-03-01T00:00:00.123456Z",
                                      "1999-12-31T23:59:59Z", "2040-01-01T00:00Z",
-                                     "2026-03-01T00:10Z"], format="ISO8601"),
+                                     "2026-03-01T00:10:00.000001999Z"],
+                                    format="ISO8601"),
         "wind_speed": [1.1, 2.2, 1e-300, 0.0], "wind_direction": [0.0, 359.9, 1.0, 2.0],
         "ambient_temperature": [-5.5, 3.3, 0.1, 0.2],
         "power_kw": [100.0, -1.0, 2e9, 0.5], "pitch_angle": [np.nan, 1.0, 2.0, None]})
+
+
+def expected_back(frame: pd.DataFrame) -> pd.DataFrame:
+    # Postgres keeps microseconds: finer digits are cut.
+    return frame.assign(timestamp=frame["timestamp"].dt.floor("us")).sort_values(
+        KEY).reset_index(drop=True)
+
+
+def test_upsert_frame_values_come_back_exactly(conn):
+    frame = edge_rows()
     assert upsert_frame(conn, "readings", frame, KEY) == 4
     conn.commit()
     back = read_readings(conn)
-    expected = frame.sort_values(KEY).reset_index(drop=True)
+    expected = expected_back(frame)
     pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
     assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
+
+
+def test_upsert_frame_merge_path_values_come_back_exactly(conn):
+    # One key already stored: the rows go through the stage table and MERGE.
+    frame = edge_rows()
+    upsert_frame(conn, "readings", frame.iloc[[2]], KEY)
+    conn.commit()
+    assert upsert_frame(conn, "readings", frame, KEY) == 3
+    conn.commit()
+    back = read_readings(conn)
+    expected = expected_back(frame)
+    pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
+    assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
+    assert upsert_frame(conn, "readings", frame, KEY) == 0
 
 
 def test_upsert_frame_predictions_and_quality_tables(conn):

@@ -15,6 +15,7 @@ from windpower.contract import (
     source_of,
 )
 from windpower.forecast_model import build_features, make_lookup
+from windpower.keys import sort_order
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
     check_some_valid(source_of(raw), rule)
     bad = rule != ""
     rejected = raw.loc[bad].astype("string").assign(rejection_rule=rule[bad])
-    valid = typed.loc[~bad].sort_values(["turbine_id", "timestamp"])
+    valid = typed.loc[~bad]
+    valid = valid.iloc[sort_order(valid, ["turbine_id", "timestamp"])]
     counts = rule[bad].value_counts().to_dict()
     report = {"rows_total": len(raw), "rows_valid": int((~bad).sum()),
               "rows_rejected": int(bad.sum()),
