@@ -165,10 +165,12 @@ def main() -> int:
     parser.add_argument("--mlflow-port", type=int, default=5111)
     parser.add_argument("--report", type=Path, help="also write the report here")
     parser.add_argument("--keep", action="store_true", help="leave the stack up")
+    parser.add_argument("--commit", help="commit to report (default: git HEAD)")
     args = parser.parse_args()
     soak = Soak(args)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            check=False, capture_output=True, text=True).stdout.strip()
+    commit = args.commit or subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=False,
+        capture_output=True, text=True).stdout.strip()
     soak.say(f"# Soak: {args.minutes:.0f} minutes, accelerated schedules")
     soak.say()
     soak.say(f"Started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
@@ -195,7 +197,7 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
         print(f"  {minute:5.1f} min: {sizes[-1][1]} events {sizes[-1][2]} "  # noqa: T201
               f"load {load()}", flush=True)
         if len(memory) == 1 and minute >= args.sample_minutes:
-            memory["warm-up (+5 min)"] = soak.memory()
+            memory[f"+{args.sample_minutes:.0f} min"] = soak.memory()
         time.sleep(max(0.0, min(args.sample_minutes * 60,
                                 (end - datetime.now(UTC)).total_seconds())))
     sizes.append((args.minutes, soak.sizes(), soak.events()))
