@@ -21,7 +21,7 @@ cat > "$work/manifest.json" <<JSON
 {
   "created": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "server_version": "$(q postgres 'show server_version')",
-  "flow_runs": $(q prefect 'select count(*) from flow_run'),
+  "flow_runs": $(q prefect 'select count(*) from flow_run where start_time is not null'),
   "newest_completed_flow_run": "$(q prefect "select id from flow_run where state_type = 'COMPLETED' order by end_time desc limit 1")",
   "deployments": $(q prefect 'select count(*) from deployment'),
   "experiments": $(q mlflow "select count(*) from experiments where lifecycle_stage = 'active'"),
