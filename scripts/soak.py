@@ -221,6 +221,11 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
              + "".join(f"\n- {names.get(r['flow_id'])} {r['name']} {r['state_type']} "
                        f"{r['state_name']} expected {r['expected_start_time']}"
                        for r in stuck))
+    failed = [r for r in runs if r["state_type"] in FINAL - {"COMPLETED"}]
+    soak.say()
+    soak.say(f"Failed, crashed or cancelled: {len(failed)}" + "".join(
+        f"\n- {names.get(r['flow_id'])} {r['name']} {r['state_type']}: "
+        f"{((r.get('state') or {}).get('message') or '')[:200]}" for r in failed))
     soak.say()
     soak.say("## Memory per service (least of 3 samples 5 s apart)")
     soak.say()
