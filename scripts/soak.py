@@ -1,0 +1,277 @@
+"""Soak test: the whole stack for an hour with every schedule accelerated.
+
+  python3 scripts/soak.py --minutes 60 --report docs/soak-report.md
+
+Runs on the host (standard library only), in its own compose project (default
+``wp-soak``, ports 4311/5111, image ``windpower:ops``; ``--keep`` leaves it up,
+otherwise ``down -v`` at the end). Schedules: ingest every 1 minute, inference
+every 2, monitoring every 5, training every 15; Prefect's retention is on and
+shortened so the vacuum works within the hour (events 30 min, heartbeats 10 min,
+the vacuum every 5 min; flow runs 2 h, so none is deleted before it is counted).
+
+It prints, and writes as Markdown with date, commit and load:
+- flow runs due in the soak window by final state, and every run still Running,
+  Pending or Late after a grace period (a stuck run);
+- memory per service (``docker stats``) after start, after warm-up and at the end;
+- the size of each database every ``--sample-minutes``, the Prefect database's
+  growth per hour and per run, and a year projected from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import load  # noqa: E402
+from probes import memory_by_service  # noqa: E402
+
+MIB = 2**20
+SOAK_ENV = {
+    "INGEST_SCHEDULE_INTERVAL_MINUTES": "1",
+    "INFERENCE_SCHEDULE_INTERVAL_MINUTES": "2",
+    "MONITORING_SCHEDULE_INTERVAL_MINUTES": "5",
+    "TRAINING_SCHEDULE_INTERVAL_MINUTES": "15",
+    "PREFECT_EVENT_RETENTION": "PT30M",
+    "PREFECT_HEARTBEAT_EVENT_RETENTION": "PT10M",
+    "PREFECT_FLOW_RUN_RETENTION": "PT2H",
+    "PREFECT_VACUUM_LOOP_SECONDS": "300",
+}
+# Default schedules (services/prefect/*_flow.py): runs a day once the soak is over.
+DEFAULT_RUNS_PER_DAY = 144 + 24 + 24 + 1
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+SIZES_SQL = ("select datname, pg_database_size(datname) from pg_database "
+             "where datname in ('prefect', 'mlflow', 'windpower') order by 1")
+TABLES_SQL = ("select relname, pg_total_relation_size(relid) from "
+              "pg_statio_user_tables order by 2 desc limit 8")
+
+
+class Soak:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.env = dict(os.environ) | {
+            "COMPOSE_PROJECT_NAME": args.project, "WINDPOWER_IMAGE": args.image,
+            "PREFECT_PORT": str(args.prefect_port),
+            "MLFLOW_PORT": str(args.mlflow_port),
+            "PREFECT_UI_API_URL": f"http://localhost:{args.prefect_port}/api",
+        } | {k: os.environ.get(k, v) for k, v in SOAK_ENV.items()}
+        self.api = f"http://127.0.0.1:{args.prefect_port}/api"
+        self.lines: list[str] = []
+
+    def compose(self, *args: str, check: bool = True) -> str:
+        return subprocess.run(["docker", "compose", *args], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, check=check).stdout
+
+    def psql(self, db: str, sql: str) -> list[list[str]]:
+        out = self.compose("exec", "-T", "postgres", "psql", "-U", "postgres", "-d",
+                           db, "-tAF", "\t", "-c", sql)
+        return [row.split("\t") for row in out.splitlines() if row.strip()]
+
+    def say(self, line: str = "") -> None:
+        print(line, flush=True)  # noqa: T201, a script's report
+        self.lines.append(line)
+
+    def runs(self, before: datetime, after: datetime) -> list[dict]:
+        """Every flow run expected to start in [after, before)."""
+        found, offset = [], 0
+        while True:
+            body = {"flow_runs": {"expected_start_time": {
+                "after_": after.isoformat(), "before_": before.isoformat()}},
+                "limit": 200, "offset": offset}
+            request = urllib.request.Request(
+                f"{self.api}/flow_runs/filter", data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                page = json.load(response)
+            found += page
+            offset += len(page)
+            if len(page) < 200:
+                return found
+
+    def memory(self) -> dict[str, float]:
+        """Per service, the least of three samples 5 s apart (runs come and go)."""
+        samples = []
+        for _ in range(3):
+            samples.append(memory_by_service(self.args.project))
+            time.sleep(5)
+        return {k: min(s.get(k, 0.0) for s in samples) for k in samples[0]}
+
+    def sizes(self) -> dict[str, int]:
+        return {name: int(size) for name, size in self.psql("postgres", SIZES_SQL)}
+
+    def events(self) -> tuple[int, int]:
+        rows = self.psql("prefect", "select count(*), count(*) filter (where event "
+                         "= 'prefect.flow-run.heartbeat') from events")
+        return int(rows[0][0]), int(rows[0][1])
+
+
+def _flow_names(soak: Soak) -> dict[str, str]:
+    request = urllib.request.Request(
+        f"{soak.api}/flows/filter", data=b"{}",
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return {f["id"]: f["name"] for f in json.load(response)}
+
+
+def _memory_table(soak: Soak, memory: dict[str, dict[str, float]]) -> None:
+    stages = list(memory)
+    soak.say("| service | " + " | ".join(stages) + " | growth warm-up → end |")
+    soak.say("|---" * (len(stages) + 2) + "|")
+    for service in sorted(memory[stages[0]]):
+        values = [memory[s].get(service, 0.0) for s in stages]
+        warm, end = values[1], values[-1]
+        growth = (end - warm) / warm * 100 if warm else float("nan")
+        cells = " | ".join(f"{v / MIB:.0f} MiB" for v in values)
+        soak.say(f"| {service} | {cells} | {growth:+.1f} % |")
+
+
+def _runs_table(soak: Soak, runs: list[dict], names: dict[str, str]) -> list[dict]:
+    by_flow: dict[str, Counter] = {}
+    for run in runs:
+        flow = names.get(run["flow_id"], run["flow_id"])
+        by_flow.setdefault(flow, Counter())[run["state_type"]] += 1
+    states = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED", "RUNNING", "PENDING",
+              "SCHEDULED"]
+    soak.say("| flow | runs | " + " | ".join(s.lower() for s in states) + " |")
+    soak.say("|---" * (len(states) + 2) + "|")
+    total: Counter = Counter()
+    for flow, counts in sorted(by_flow.items()):
+        total += counts
+        soak.say(f"| {flow} | {sum(counts.values())} | "
+                 + " | ".join(str(counts[s]) for s in states) + " |")
+    soak.say(f"| all | {sum(total.values())} | "
+             + " | ".join(str(total[s]) for s in states) + " |")
+    return [r for r in runs if r["state_type"] not in FINAL]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--sample-minutes", type=float, default=5)
+    parser.add_argument("--grace-minutes", type=float, default=10,
+                        help="wait this long for runs due in the window to finish")
+    parser.add_argument("--project", default="wp-soak")
+    parser.add_argument("--image", default="windpower:ops")
+    parser.add_argument("--prefect-port", type=int, default=4311)
+    parser.add_argument("--mlflow-port", type=int, default=5111)
+    parser.add_argument("--report", type=Path, help="also write the report here")
+    parser.add_argument("--keep", action="store_true", help="leave the stack up")
+    parser.add_argument("--commit", help="commit to report (default: git HEAD)")
+    args = parser.parse_args()
+    soak = Soak(args)
+    commit = args.commit or subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=False,
+        capture_output=True, text=True).stdout.strip()
+    soak.say(f"# Soak: {args.minutes:.0f} minutes, accelerated schedules")
+    soak.say()
+    soak.say(f"Started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
+             f"image {args.image}, load {load()}. Settings: "
+             + ", ".join(f"{k}={soak.env[k]}" for k in SOAK_ENV) + ".")
+    try:
+        return _soak(soak, args)
+    finally:
+        if not args.keep:
+            soak.compose("down", "-v", "--remove-orphans", check=False)
+        if args.report:
+            args.report.write_text("\n".join(soak.lines) + "\n")
+
+
+def _soak(soak: Soak, args: argparse.Namespace) -> int:
+    soak.compose("up", "-d", "--wait")
+    start = datetime.now(UTC)
+    memory = {"after up": soak.memory()}
+    sizes: list[tuple[float, dict[str, int], tuple[int, int]]] = []
+    end = start + timedelta(minutes=args.minutes)
+    while datetime.now(UTC) < end:
+        minute = (datetime.now(UTC) - start).total_seconds() / 60
+        sizes.append((minute, soak.sizes(), soak.events()))
+        print(f"  {minute:5.1f} min: {sizes[-1][1]} events {sizes[-1][2]} "  # noqa: T201
+              f"load {load()}", flush=True)
+        if len(memory) == 1 and minute >= args.sample_minutes:
+            memory[f"+{args.sample_minutes:.0f} min"] = soak.memory()
+        time.sleep(max(0.0, min(args.sample_minutes * 60,
+                                (end - datetime.now(UTC)).total_seconds())))
+    sizes.append((args.minutes, soak.sizes(), soak.events()))
+    memory["end"] = soak.memory()
+    # Runs due in the window: wait for the last ones to finish, then judge.
+    deadline = time.monotonic() + args.grace_minutes * 60
+    while True:
+        runs = soak.runs(before=end, after=start - timedelta(minutes=5))
+        open_runs = [r for r in runs if r["state_type"] not in FINAL]
+        if not open_runs or time.monotonic() > deadline:
+            break
+        time.sleep(10)
+    names = _flow_names(soak)
+    soak.say()
+    soak.say(f"## Flow runs due in the window (after a grace of up to "
+             f"{args.grace_minutes:.0f} min)")
+    soak.say()
+    stuck = _runs_table(soak, runs, names)
+    soak.say()
+    soak.say(f"Stuck (not final after the grace): {len(stuck)}"
+             + "".join(f"\n- {names.get(r['flow_id'])} {r['name']} {r['state_type']} "
+                       f"{r['state_name']} expected {r['expected_start_time']}"
+                       for r in stuck))
+    failed = [r for r in runs if r["state_type"] in FINAL - {"COMPLETED"}]
+    soak.say()
+    soak.say(f"Failed, crashed or cancelled: {len(failed)}" + "".join(
+        f"\n- {names.get(r['flow_id'])} {r['name']} {r['state_type']}: "
+        f"{((r.get('state') or {}).get('message') or '')[:200]}" for r in failed))
+    soak.say()
+    soak.say("## Memory per service (least of 3 samples 5 s apart)")
+    soak.say()
+    _memory_table(soak, memory)
+    _size_report(soak, sizes, runs)
+    tables = soak.psql("prefect", TABLES_SQL)
+    soak.say()
+    soak.say("Largest Prefect tables at the end: " + ", ".join(
+        f"{name} {int(size) / MIB:.1f} MiB" for name, size in tables) + ".")
+    soak.say()
+    soak.say(f"Finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load()}.")
+    return 1 if stuck else 0
+
+
+def _size_report(soak: Soak, sizes: list, runs: list[dict]) -> None:
+    soak.say()
+    soak.say("## Database size (pg_database_size) and Prefect events")
+    soak.say()
+    soak.say("| minute | prefect | mlflow | windpower | events (heartbeats) |")
+    soak.say("|---|---|---|---|---|")
+    for minute, size, (events, beats) in sizes:
+        soak.say(f"| {minute:.0f} | {size['prefect'] / MIB:.1f} MiB | "
+                 f"{size['mlflow'] / MIB:.1f} MiB | {size['windpower'] / MIB:.1f} MiB"
+                 f" | {events} ({beats}) |")
+    (m0, first, _), (m1, last, _) = sizes[0], sizes[-1]
+    hours = (m1 - m0) / 60
+    soak.say()
+    for db in ("prefect", "mlflow", "windpower"):
+        per_hour = (last[db] - first[db]) / hours
+        soak.say(f"- {db}: {per_hour / MIB:+.1f} MiB per hour at the soak's pace, "
+                 f"{per_hour * 24 / MIB:+.0f} MiB a day, a year at that pace with no "
+                 f"retention {per_hour * 24 * 365 / 2**30:+.1f} GiB")
+    half = next((s for s in sizes if s[0] >= (m1 - m0) / 2), sizes[0])
+    late = (last["prefect"] - half[1]["prefect"]) / ((m1 - half[0]) / 60)
+    finished = max(1, sum(r["state_type"] in FINAL for r in runs))
+    per_run = (last["prefect"] - first["prefect"]) / finished
+    soak.say(f"- prefect, second half only (events retention reached): "
+             f"{late / MIB:+.1f} MiB per hour")
+    soak.say(f"- prefect per finished run: {per_run / 1024:.0f} KiB; at the default "
+             f"schedules ({DEFAULT_RUNS_PER_DAY} runs a day) "
+             f"{per_run * DEFAULT_RUNS_PER_DAY / MIB:.0f} MiB a day; with flow runs "
+             f"kept 30 days the database levels off near "
+             f"{per_run * DEFAULT_RUNS_PER_DAY * 30 / 2**30:.2f} GiB, without "
+             f"retention a year would add "
+             f"{per_run * DEFAULT_RUNS_PER_DAY * 365 / 2**30:.2f} GiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
