@@ -268,17 +268,20 @@ def main(argv: list[str] | None = None) -> int:
     start_load = load()
     print(f"machine: {machine()}\nload at start: {start_load}", flush=True)
     container, url = start_postgres()
+    results: dict[int, dict] = {}
     try:
-        results = {int(n): measure_fleet(int(n), url)
-                   for n in args.turbines.split(",")}
+        for n in (int(n) for n in args.turbines.split(",")):
+            results[n] = measure_fleet(n, url)
+            # Written after each fleet: a long run stopped later keeps what it has.
+            header = (f"Measured by `benchmarks/fleet.py` on {started}, commit "
+                      f"{os.environ.get('COMMIT', 'unknown')}; machine: {machine()}; "
+                      f"load (1/5/15 min) at start {start_load}, after the last "
+                      f"fleet {load()}.")
+            text = table(results, header)
+            write_into(args.out, text)
+            print("\n" + text, flush=True)
     finally:
         container.stop()
-    header = (f"Measured by `benchmarks/fleet.py` on {started}, commit "
-              f"{os.environ.get('COMMIT', 'unknown')}; machine: {machine()}; load "
-              f"(1/5/15 min) at start {start_load}, at the end {load()}.")
-    text = table(results, header)
-    write_into(args.out, text)
-    print("\n" + text)
     return 0
 
 
