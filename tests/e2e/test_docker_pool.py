@@ -7,9 +7,9 @@ Skips without the stack, or fails with WINDPOWER_E2E_REQUIRED=1 (see test_stack)
 """
 
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import mlflow
 import pytest
@@ -51,19 +51,39 @@ def _run(deployment: str):
     return flow_run
 
 
-def _containers(since: datetime, action: str) -> dict[str, list[dict]]:
-    """Containers of the project image that Docker reports ``action`` (create,
-    destroy) for since ``since``, by the flow run id Prefect labelled them with."""
-    events = docker.from_env().events(
-        since=since, until=datetime.now(UTC), decode=True,
-        filters={"type": "container", "event": action})
-    found: dict[str, list[dict]] = {}
-    for event in events:
-        labels = event["Actor"]["Attributes"]
-        if "io.prefect.flow-run-id" in labels:
-            found.setdefault(labels["io.prefect.flow-run-id"], []).append(
-                {"id": event["Actor"]["ID"], "image": labels.get("image")})
-    return found
+class ContainerEvents:
+    """Docker's create and destroy events of flow-run containers, watched live
+    (the daemon keeps only its last few hundred events: a busy host drops older
+    ones), by the flow run id Prefect labels each container with."""
+
+    def __enter__(self) -> "ContainerEvents":
+        self._stream = docker.from_env().events(decode=True, filters={
+            "type": "container", "event": ["create", "destroy"],
+            "label": "io.prefect.flow-run-id"})
+        self.seen: list[dict] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        try:
+            for event in self._stream:
+                self.seen.append(event)
+        except Exception:  # noqa: BLE001 (closing the stream ends the loop)
+            return
+
+    def __exit__(self, *exc) -> None:
+        time.sleep(3)  # auto-remove follows the container's exit
+        self._stream.close()
+
+    def containers(self, action: str) -> dict[str, list[dict]]:
+        found: dict[str, list[dict]] = {}
+        for event in self.seen:
+            labels = event["Actor"]["Attributes"]
+            if event["Action"] == action:
+                found.setdefault(labels["io.prefect.flow-run-id"], []).append(
+                    {"id": event["Actor"]["ID"], "image": labels.get("image")})
+        return found
 
 
 def _task_runs(flow_run_id) -> list[str]:
@@ -95,11 +115,9 @@ def test_docker_pool_defaults_are_the_local_image_never_pulled_with_a_limit():
 
 
 def test_docker_pool_runs_each_complete_in_a_new_container_removed_after():
-    since = datetime.now(UTC)
-    with ThreadPoolExecutor(len(DOCKER)) as pool:
+    with ContainerEvents() as events, ThreadPoolExecutor(len(DOCKER)) as pool:
         flow_runs = list(pool.map(_run, DOCKER))
-    time.sleep(2)  # auto-remove follows the container's exit
-    created, destroyed = _containers(since, "create"), _containers(since, "destroy")
+    created, destroyed = events.containers("create"), events.containers("destroy")
     for flow_run in flow_runs:
         (container,) = created[str(flow_run.id)]  # one new container per run
         assert container["image"] == IMAGE
@@ -112,10 +130,9 @@ def test_six_pool_runs_on_both_pools_started_together_each_run_exactly_once():
     """Two trainings (one per pool: they queue for the one training slot) and four
     inferences, on three process workers and the Docker worker."""
     deployments = (*DOCKER, *PROCESS, DOCKER[1], PROCESS[1])
-    since = datetime.now(UTC)
-    with ThreadPoolExecutor(len(deployments)) as pool:
+    with ContainerEvents() as events, ThreadPoolExecutor(len(deployments)) as pool:
         flow_runs = list(pool.map(_run, deployments))
-    created = _containers(since, "create")
+    created = events.containers("create")
     with get_client(sync_client=True) as client:
         pools = {r.id: client.read_deployment(r.deployment_id).work_pool_name
                  for r in flow_runs}

@@ -50,7 +50,11 @@ def docker_defaults(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "memswap_limit": environ.get("DOCKER_POOL_MEM_LIMIT", "3g"),
         "env": {name: environ[name] for name in RUN_ENVIRONMENT
                 if environ.get(name)},
-        "labels": {"windpower.pool": DOCKER_POOL},
+        # An image built by compose carries its project and service labels, which
+        # every container inherits: blank them, or compose would count each run's
+        # container as one of its `trainer` containers.
+        "labels": {"windpower.pool": DOCKER_POOL, "com.docker.compose.project": "",
+                   "com.docker.compose.service": ""},
     }
 
 
