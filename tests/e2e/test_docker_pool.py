@@ -73,7 +73,11 @@ class ContainerEvents:
             return
 
     def __exit__(self, *exc) -> None:
-        time.sleep(3)  # auto-remove follows the container's exit
+        # Auto-remove follows the container's exit, seconds after the run's state.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+                set(self.containers("create")) - set(self.containers("destroy"))):
+            time.sleep(1)
         self._stream.close()
 
     def containers(self, action: str) -> dict[str, list[dict]]:
