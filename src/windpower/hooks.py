@@ -22,6 +22,13 @@ def _session_id(run_params: dict[str, Any]) -> str:
     return str(run_params.get("session_id") or run_params.get("run_id"))
 
 
+def _prefect_flow_run_id() -> str | None:
+    """The id of the Prefect flow run this Kedro run is part of, if any."""
+    from prefect.runtime import flow_run  # noqa: PLC0415 (kedro run needs no Prefect)
+
+    return flow_run.id
+
+
 class MlflowRunHook:
     """Open an MLflow run before a training or monitoring pipeline, close it after.
 
@@ -52,6 +59,9 @@ class MlflowRunHook:
         mlflow.set_tag("kedro_session_id", _session_id(run_params))
         mlflow.set_tag("kedro_pipelines", ",".join(
             run_params.get("pipeline_names") or ["__default__"]))
+        if flow_run_id := _prefect_flow_run_id():
+            # Which Prefect run made this MLflow run, whatever worker or host ran it.
+            mlflow.set_tag("prefect_flow_run_id", flow_run_id)
         mlflow.log_params(self._params(catalog))
         logger.info("MLflow run %s", mlflow.active_run().info.run_id)
 

@@ -8,7 +8,6 @@ Without it, every test here skips and says so; with WINDPOWER_E2E_REQUIRED=1 (CI
 """
 
 import socket
-from concurrent.futures import ThreadPoolExecutor
 
 import mlflow
 import pytest
@@ -32,7 +31,6 @@ FLOWS = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
 SERVED = tuple(f"{flow}/{flow}" for flow in FLOWS)
 POOL_NAMES = {"ingest-flow": "ingest-pool", "training-flow": "training-pool",
               "inference-flow": "inference-pool", "monitoring-flow": "monitoring-pool"}
-POOLED = ("training-flow/training-pool", "inference-flow/inference-pool")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -120,13 +118,6 @@ def test_served_inference_writes_predictions_once():
     assert _prediction_count() == rows, "re-running the same batch added rows"
 
 
-def test_pool_runs_started_together_each_complete_exactly_once():
-    deployments = POOLED * 2
-    with ThreadPoolExecutor(len(deployments)) as pool:
-        flow_runs = list(pool.map(run, deployments))
-    assert len({run.id for run in flow_runs}) == len(deployments)
-    for flow_run in flow_runs:
-        assert flow_run.run_count == 1, f"{flow_run.name} ran {flow_run.run_count}x"
 
 
 def test_stack_holds_a_year_of_readings_and_forecasts_from_the_newest_issue():

@@ -7,6 +7,7 @@ from prefect import get_client
 
 from windpower.orchestration.crashes import AUTOMATION_NAME
 from windpower.orchestration.guard import FLOW_LIMITS
+from windpower.orchestration.pools import DOCKER_POOL
 from windpower.orchestration.setup import WORK_POOL, set_up_prefect
 
 pytestmark = pytest.mark.unit
@@ -20,6 +21,7 @@ def test_set_up_twice_leaves_one_of_everything() -> None:
         assert client.read_work_pool(WORK_POOL).type == "process"
         for name in FLOW_LIMITS:
             assert client.read_global_concurrency_limit_by_name(name).limit == 1
+        docker_pool = client.read_work_pool(DOCKER_POOL)
         (automation,) = client.read_automations_by_name(AUTOMATION_NAME)
         deployments = {
             f"{client.read_flow(d.flow_id).name}/{d.name}": d
@@ -35,3 +37,14 @@ def test_set_up_twice_leaves_one_of_everything() -> None:
         assert deployments[name].pull_steps == [
             {"prefect.deployments.steps.set_working_directory": {"directory": "/app"}}
         ]
+    # The Docker pool exists whether or not its worker runs, with the local image
+    # never pulled, auto-removed, and the runs' database URL in its environment.
+    defaults = {name: spec.get("default") for name, spec in
+                docker_pool.base_job_template["variables"]["properties"].items()}
+    assert docker_pool.type == "docker"
+    assert defaults["image_pull_policy"] == "Never" and defaults["auto_remove"]
+    assert "WINDPOWER_DB_URL" in defaults["env"]
+    for flow in ("training", "inference"):
+        deployment = deployments[f"{flow}-flow/{flow}-docker"]
+        assert deployment.work_pool_name == DOCKER_POOL
+        assert deployment.work_queue_name == f"{flow}-queue"

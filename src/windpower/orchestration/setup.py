@@ -1,10 +1,10 @@
 """One-time set-up of the platform, run by the one-shot ``setup`` service.
 
 Everything the servers must hold before any flow runs is created here, once, in
-one process: the windpower database's schema, the work pool, the one-run-at-a-time
-concurrency limits, the crash automation and the work-pool deployments (declared
-in ``prefect.yaml``). The
-long-running flow containers start after this exits 0 and only serve their flow,
+one process: the windpower database's schema, the work pools (process and Docker,
+``pools.py``), the one-run-at-a-time concurrency limits, the crash automation and
+the work-pool deployments (declared in ``prefect.yaml``). The long-running flow
+containers start after this exits 0 and only serve their flow,
 so two of them can no longer race to create the same object.
 
   python -m windpower.orchestration.setup
@@ -21,36 +21,18 @@ import subprocess
 import sys
 
 import psycopg2
-from prefect import get_client
-from prefect.client.schemas.actions import WorkPoolCreate
-from prefect.exceptions import ObjectNotFound
 from prefect.settings import get_current_settings
-from prefect.workers.process import ProcessWorker
 
 from windpower.orchestration.crashes import ensure_crash_detection
 from windpower.orchestration.guard import FLOW_LIMITS, ensure_concurrency_limit
+from windpower.orchestration.pools import PROCESS_POOL, ensure_work_pools
 from windpower.orchestration.session import project_root
 from windpower.store import connect, migrate
 
 logger = logging.getLogger("windpower.setup")
 
-# The pool the worker serves and prefect.yaml deploys to.
-WORK_POOL = "default-worker-pool"
-
-
-def ensure_work_pool(name: str = WORK_POOL) -> None:
-    """Create the process work pool unless it exists (queues come with deploy)."""
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_work_pool(name)
-            return
-        except ObjectNotFound:
-            pass
-        template = ProcessWorker.get_default_base_job_template()
-        client.create_work_pool(
-            WorkPoolCreate(name=name, type="process", base_job_template=template)
-        )
-    logger.info("Created work pool %s", name)
+# The process pool the worker serves (prefect.yaml deploys to it and docker-pool).
+WORK_POOL = PROCESS_POOL
 
 
 def deploy_pool_deployments() -> None:
@@ -85,7 +67,7 @@ def set_up() -> None:
 
 def set_up_prefect() -> None:
     """Create or fix every Prefect server object the flows rely on."""
-    ensure_work_pool()
+    ensure_work_pools()
     for limit in FLOW_LIMITS:
         ensure_concurrency_limit(limit)
     ensure_crash_detection()

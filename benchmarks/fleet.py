@@ -1,0 +1,289 @@
+"""Fleet benchmark: the demo farm at 6, 50 and 200 turbines, a year of readings
+each, through every stage the platform runs (issue 15). Not in CI.
+
+  docker compose run --rm -v "$PWD/docs:/app/docs" -e COMMIT=$(git rev-parse \\
+      --short HEAD) trainer python benchmarks/fleet.py [--turbines 6,50,200]
+
+A throwaway Postgres (testcontainers) and, per fleet, a sqlite MLflow store and a
+copy of the project's conf/base. Each stage runs in its own Python process, as a
+flow run does, so its peak memory (ru_maxrss, imports included) is its own:
+
+- ingest: the ingest flow's demo-farm tasks (generate and load a year of 10-min
+  readings in 30-day chunks, then 3 days of weather-forecast issues);
+- data processing, training: the Kedro pipelines, as training-flow runs them;
+- inference: the champion over one forecast issue (turbines x 48 h), for each
+  issue of the last 3 days (the median is the figure);
+- monitoring: one day of forecasts against actuals (window_days = 1).
+
+Writes the table into docs/scale.md (between the fleet-benchmark markers) with
+date, commit, machine and load, and prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common import ROOT, load, machine
+
+AS_OF = "2026-11-01T00:00:00+00:00"
+FORECAST_DAYS = 3
+STAGES = ("ingest", "data_processing", "training", "inference", "monitoring")
+# Targets for 200 turbines x 1 year on this 2-core machine (seconds, GiB).
+TARGETS = {"ingest": 120.0, "training": 300.0, "inference": 5.0, "monitoring": 10.0}
+TRAINING_MEMORY_GIB = 6.0
+BEGIN, END = "<!-- fleet-benchmark:begin -->", "<!-- fleet-benchmark:end -->"
+
+
+# --- one stage, in its own process --------------------------------------------
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+NODE_SECONDS: dict[str, float] = defaultdict(float)
+
+
+def _session_run(project: Path, pipeline: str, **runtime) -> float:
+    from inprocess import NodeTimer  # noqa: PLC0415
+    from kedro.framework.session import KedroSession  # noqa: PLC0415
+
+    with KedroSession.create(project_path=project, runtime_params=runtime) as session:
+        timer = NodeTimer()
+        timer.seconds = NODE_SECONDS  # summed over the stage's runs
+        session._hook_manager.register(timer)
+        start = time.perf_counter()
+        session.run(pipeline_names=[pipeline])
+        return time.perf_counter() - start
+
+
+def stage_ingest(turbines: int) -> dict:
+    import pandas as pd  # noqa: PLC0415
+
+    from windpower.demo_farm import DemoFarm  # noqa: PLC0415
+    from windpower.orchestration.ingest import (  # noqa: PLC0415
+        stream_demo_forecasts,
+        stream_demo_readings,
+    )
+
+    farm, as_of = DemoFarm(seed=42, n_turbines=turbines), pd.Timestamp(AS_OF)
+    start = time.perf_counter()
+    results = stream_demo_readings.fn(farm, 365, as_of)
+    readings_s = time.perf_counter() - start
+    params = {"forecast_every_hours": 6, "forecast_hours": 48,
+              "forecast_backfill_hours": 24 * FORECAST_DAYS}
+    issued = stream_demo_forecasts.fn(farm, params, as_of)["issued"]
+    return {"seconds": time.perf_counter() - start, "readings_seconds": readings_s,
+            "rows": sum(r["rows_written"] for r in results if r["kind"] == "scada"),
+            "issues": issued}
+
+
+def stage_pipeline(project: Path, pipeline: str, issues: list[str]) -> dict:
+    if pipeline == "inference":  # one run per issue, newest last
+        times = [_session_run(project, "inference", as_of=issue) for issue in issues]
+        ordered = sorted(times)
+        return {"seconds": ordered[len(ordered) // 2], "all": times}
+    runtime = {"as_of": AS_OF}
+    if pipeline == "monitoring":
+        runtime["window_days"] = 1
+    return {"seconds": _session_run(project, pipeline, **runtime)}
+
+
+def run_stage(args: argparse.Namespace) -> int:
+    """Child process: one stage; prints its figures as one JSON line."""
+    os.chdir(args.project.parent)  # MLflow's sqlite store and artifacts live there
+    if args.stage == "ingest":
+        result = stage_ingest(args.fleet)
+    else:
+        from kedro.framework.startup import bootstrap_project  # noqa: PLC0415
+
+        bootstrap_project(args.project)
+        result = stage_pipeline(args.project, args.stage, json.loads(args.issues))
+    slowest = sorted(NODE_SECONDS.items(), key=lambda kv: -kv[1])[:3]
+    print(json.dumps(result | {"peak_mib": _peak_mib(), "nodes": slowest}))
+    return 0
+
+
+# --- the driver ---------------------------------------------------------------
+
+def make_project(tmp: Path) -> Path:
+    """A copy of conf/base (outputs under ``tmp``), as benchmarks/inprocess.py."""
+    project = tmp / "project"
+    shutil.copytree(ROOT / "conf" / "base", project / "conf" / "base")
+    (project / "conf" / "local").mkdir()
+    (project / "src").mkdir()  # the package itself is installed
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+    return project
+
+
+def empty_store(url: str) -> None:
+    import psycopg2  # noqa: PLC0415
+
+    from windpower.store import migrate  # noqa: PLC0415
+
+    conn = psycopg2.connect(url)
+    try:
+        migrate(conn)
+        with conn, conn.cursor() as cur:
+            cur.execute("TRUNCATE turbines, readings, weather_forecasts, predictions,"
+                        " forecast_quality, rejected_rows, ingested_files")
+    finally:
+        conn.close()
+
+
+def measure_fleet(turbines: int, url: str) -> dict[str, dict]:
+    """Every stage for one fleet size, each in a fresh process."""
+    empty_store(url)
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="wpfleet-") as tmp:
+        project = make_project(Path(tmp))
+        env = {**os.environ, "WINDPOWER_DB_URL": url,
+               "MLFLOW_TRACKING_URI": f"sqlite:///{tmp}/mlflow.db",
+               "KEDRO_LOGGING_CONFIG": str(quiet_logging(Path(tmp)))}
+        env.pop("MLFLOW_TRACKING_USERNAME", None)
+        issues: list[str] = []
+        for stage in STAGES:
+            command = [sys.executable, __file__, "--stage", stage, "--fleet",
+                       str(turbines), "--project", str(project), "--issues",
+                       json.dumps(issues)]
+            started = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True,
+                                  check=False)
+            if done.returncode:
+                raise RuntimeError(f"{stage} at {turbines} turbines failed:\n"
+                                   f"{done.stderr[-3000:]}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result |= {"process_seconds": time.perf_counter() - started,
+                       "load": load()}
+            issues = result.get("issues", issues)
+            results[stage] = result
+            print(f"  {turbines} turbines, {stage}: {result['seconds']:.1f} s, peak "
+                  f"{result['peak_mib']:,.0f} MiB (load {result['load']})", flush=True)
+    return results
+
+
+def quiet_logging(tmp: Path) -> Path:
+    path = tmp / "logging.yml"
+    path.write_text("version: 1\ndisable_existing_loggers: false\n"
+                    "root: {level: WARNING}\n")
+    return path
+
+
+def start_postgres():
+    from testcontainers.core.container import DockerContainer  # noqa: PLC0415
+    from testcontainers.core.wait_strategies import ExecWaitStrategy  # noqa: PLC0415
+
+    container = (DockerContainer("postgres:17").with_env("POSTGRES_PASSWORD", "bench")
+                 .with_exposed_ports(5432)
+                 .waiting_for(ExecWaitStrategy(["pg_isready", "-h", "127.0.0.1"])))
+    container.start()
+    host, port = container.get_container_host_ip(), container.get_exposed_port(5432)
+    return container, f"postgresql://postgres:bench@{host}:{port}/postgres"
+
+
+def _cell(result: dict) -> str:
+    return f"{result['seconds']:.1f} s, {result['peak_mib'] / 1024:.2f} GiB"
+
+
+def _verdict(stage: str, results: dict[int, dict]) -> str:
+    if 200 not in results or stage not in TARGETS:
+        return ""
+    result = results[200][stage]
+    met = result["seconds"] <= TARGETS[stage]
+    target = f"≤ {TARGETS[stage]:.0f} s"
+    if stage == "training":
+        memory = max(result["peak_mib"], results[200]["data_processing"]["peak_mib"])
+        met &= memory / 1024 <= TRAINING_MEMORY_GIB
+        target += f", ≤ {TRAINING_MEMORY_GIB:.0f} GiB"
+    return f"{target}: {'met' if met else '**not met**'}"
+
+
+def _growth(stage: str, results: dict[int, dict]) -> str:
+    """Time ratio for the turbine ratio between consecutive fleets."""
+    sizes = sorted(results)
+    return "; ".join(
+        f"x{results[b][stage]['seconds'] / results[a][stage]['seconds']:.1f} for "
+        f"x{b / a:.1f} turbines" for a, b in zip(sizes, sizes[1:]))
+
+
+def table(results: dict[int, dict], header: str) -> str:
+    sizes = sorted(results)
+    lines = [header, "",
+             "| stage | " + " | ".join(f"{n} turbines" for n in sizes)
+             + " | growth (time) | target at 200 |",
+             "|---|" + "---|" * (len(sizes) + 2)]
+    for stage in STAGES:
+        cells = " | ".join(_cell(results[n][stage]) for n in sizes)
+        lines.append(f"| {stage.replace('_', ' ')} | {cells} | "
+                     f"{_growth(stage, results)} | {_verdict(stage, results)} |")
+    lines += ["", "Wall time of the stage's work (inference: median over the "
+              f"{FORECAST_DAYS} days' issues) and peak memory of its process "
+              "(imports included). Per fleet:", ""]
+    for n in sizes:
+        r = results[n]
+        lines.append(
+            f"- {n} turbines: {r['ingest']['rows']:,} readings stored "
+            f"({r['ingest']['readings_seconds']:.1f} s of the ingest); inference "
+            f"runs {', '.join(f'{s:.1f}' for s in r['inference']['all'])} s; load "
+            "(1/5/15 min) at each stage: "
+            + ", ".join(f"{s} {r[s]['load']}" for s in STAGES) + "; slowest nodes: "
+            + ", ".join(f"{name} {sec:.1f} s" for s in STAGES[1:3]
+                        for name, sec in r[s]["nodes"]) + ".")
+    return "\n".join(lines)
+
+
+def write_into(path: Path, text: str) -> None:
+    """Replace the part between the markers of ``path`` (or append it)."""
+    old = path.read_text() if path.exists() else ""
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip() + "\n\n" + block + "\n"
+    path.write_text(new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turbines", default="6,50,200")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "scale.md")
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--fleet", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--issues", default="[]", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stage:
+        return run_stage(args)
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    start_load = load()
+    print(f"machine: {machine()}\nload at start: {start_load}", flush=True)
+    container, url = start_postgres()
+    results: dict[int, dict] = {}
+    try:
+        for n in (int(n) for n in args.turbines.split(",")):
+            results[n] = measure_fleet(n, url)
+            # Written after each fleet: a long run stopped later keeps what it has.
+            header = (f"Measured by `benchmarks/fleet.py` on {started}, commit "
+                      f"{os.environ.get('COMMIT', 'unknown')}; machine: {machine()}; "
+                      f"load (1/5/15 min) at start {start_load}, after the last "
+                      f"fleet {load()}.")
+            text = table(results, header)
+            write_into(args.out, text)
+            print("\n" + text, flush=True)
+    finally:
+        container.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
