@@ -18,7 +18,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.deployments import run_deployment
 
 import docker
-from tests.e2e.test_stack import require_stack
+from tests.e2e.stack import require_stack
 from windpower.orchestration.pools import DOCKER_POOL, PROCESS_POOL
 
 pytestmark = pytest.mark.e2e

@@ -21,7 +21,7 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 
-from tests.e2e.test_stack import require_stack
+from tests.e2e.stack import require_stack
 from windpower.orchestration.pools import PROCESS_POOL
 
 pytestmark = [

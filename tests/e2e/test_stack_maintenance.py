@@ -9,7 +9,7 @@ import pytest
 from mlflow import MlflowClient
 from prefect.deployments import run_deployment
 
-from tests.e2e.test_stack import PREFECT_API_URL, RUN_TIMEOUT_S, require_stack
+from tests.e2e.stack import PREFECT_API_URL, RUN_TIMEOUT_S, require_stack
 
 pytestmark = pytest.mark.e2e
 MODEL = "windpower"
