@@ -115,6 +115,25 @@ def evaluate_intervals(bundle: dict, holdout: pd.DataFrame
     return metrics, reliability
 
 
+def _holdout_mae(predicted: np.ndarray, holdout: pd.DataFrame) -> float:
+    """MAE over the holdout's normal rows of a prediction of every holdout row."""
+    rows = normal_rows(holdout)
+    err = predicted[holdout.index.get_indexer(rows.index)] - rows["power_kw"].to_numpy()
+    return float(np.mean(np.abs(err)))
+
+
+def score_candidate(bundle: dict, holdout: pd.DataFrame) -> dict:
+    """MAE of the candidate as it will be served (its curve rebased, see
+    recent_level.py) on the holdout: scored as ``score_champion`` scores the
+    champion, so the gate compares like with like.
+
+    Returns:
+        ``{"candidate_mae": float}``.
+    """
+    return {"candidate_mae": _holdout_mae(predict_power(bundle, model_input(holdout)),
+                                          holdout)}
+
+
 def score_champion(champion: dict | None, holdout: pd.DataFrame) -> dict:
     """MAE of the current champion on the current holdout (NaN when none).
 
@@ -129,19 +148,26 @@ def score_champion(champion: dict | None, holdout: pd.DataFrame) -> dict:
         return {"champion_mae": float("nan"), "champion_version": -1}
     predicted = champion["model"].predict(model_input(holdout))
     values = np.asarray(predicted).reshape(len(holdout), -1)[:, 0]
-    rows = normal_rows(holdout)
-    err = values[holdout.index.get_indexer(rows.index)] - rows["power_kw"].to_numpy()
-    return {"champion_mae": float(np.mean(np.abs(err))),
+    return {"champion_mae": _holdout_mae(values, holdout),
             "champion_version": int(champion["version"])}
 
 
-def decide_alias(metrics: dict, champion: dict, params: dict) -> dict:
+def decide_alias(metrics: dict, champion: dict, params: dict,
+                 served: dict | None = None) -> dict:
     """Champion only if the candidate beats the baseline and the current champion.
+
+    Args:
+        metrics: The candidate's holdout metrics (``model_mae``, ``baseline_mae``).
+        champion: ``score_champion``'s result.
+        params: Training parameters (``champion.min_improvement_kw``).
+        served: ``score_candidate``'s result: the candidate as served, compared
+            with the champion (as served too); None: ``model_mae``.
 
     Returns:
         ``{"alias", "candidate_mae", "champion_mae", "baseline_mae", "reason"}``.
     """
-    candidate, current = metrics["model_mae"], champion["champion_mae"]
+    candidate = served["candidate_mae"] if served else metrics["model_mae"]
+    current = champion["champion_mae"]
     margin = params["champion"]["min_improvement_kw"]
     if metrics["model_mae"] >= metrics["baseline_mae"]:
         alias, reason = "challenger", "does not beat the binned power curve"
