@@ -15,18 +15,15 @@ import mlflow
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-from prefect.deployments import run_deployment
 
 import docker
-from tests.e2e.stack import require_stack
+from tests.e2e.stack import MLFLOW_URL, PREFECT_API_URL, require_stack
+from tests.e2e.stack import run as _run
 from windpower.orchestration.pools import DOCKER_POOL, PROCESS_POOL
 
 pytestmark = pytest.mark.e2e
 
-PREFECT_API_URL = os.environ.get("PREFECT_API_URL", "http://prefect-server:4200/api")
-MLFLOW_URL = os.environ.get("MLFLOW_TRACKING_URI", "http://mlflow:5001")
 IMAGE = os.environ.get("WINDPOWER_IMAGE", "windpower:local")
-RUN_TIMEOUT_S = 600
 DOCKER = ("training-flow/training-docker", "inference-flow/inference-docker")
 PROCESS = ("training-flow/training-pool", "inference-flow/inference-pool")
 
@@ -42,13 +39,6 @@ def stack() -> None:
         if os.environ.get("WINDPOWER_E2E_REQUIRED", "").lower() in {"1", "true"}:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-
-
-def _run(deployment: str):
-    flow_run = run_deployment(deployment, timeout=RUN_TIMEOUT_S)
-    assert flow_run.state is not None and flow_run.state.is_completed(), (
-        f"{deployment}: {flow_run.state}")
-    return flow_run
 
 
 class ContainerEvents:
