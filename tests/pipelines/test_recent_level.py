@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from windpower.forecast_model import predict_power
-from windpower.pipelines.training.evaluation import model_input
+from windpower.forecast_model import predict_frame, predict_power
+from windpower.pipelines.training.evaluation import (
+    decide_alias,
+    model_input,
+    score_candidate,
+    score_champion,
+)
 from windpower.pipelines.training.recent_level import rebase_curve
 
 pytestmark = pytest.mark.unit
@@ -61,3 +66,40 @@ def test_rebase_curve_needs_enough_readings(trained_bundle, model_tables):
     faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
     few = {"recent_level": SETTINGS["recent_level"] | {"min_samples": 10**6}}
     assert rebase_curve(trained_bundle, faulty, few)[1] == {}
+
+
+class _Served:
+    """A bundle as the registry serves it (the pyfunc's ``predict``)."""
+
+    def __init__(self, bundle: dict):
+        self.bundle = bundle
+
+    def predict(self, frame):
+        return predict_frame(self.bundle, frame)
+
+
+def _gate(candidate: dict, champion: dict, holdout, levels, params) -> dict:
+    metrics = {"model_mae": 1.0, "baseline_mae": 2.0}  # beats the curve
+    return decide_alias(
+        metrics, score_champion({"model": _Served(champion), "version": 1}, holdout,
+                                levels, params),
+        params, score_candidate(candidate, holdout, levels, params))
+
+
+def test_gate_promotes_a_rebased_candidate_over_a_champion_that_missed_the_change(
+        trained_bundle, model_tables, training_params):
+    params = training_params | SETTINGS
+    faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
+    served, levels = rebase_curve(trained_bundle, faulty, params)
+    decision = _gate(served, trained_bundle, faulty, levels, params)
+    assert decision["alias"] == "champion"
+    assert decision["candidate_mae"] < decision["champion_mae"] - 10
+
+
+def test_gate_keeps_the_champion_against_the_same_model(trained_bundle, model_tables,
+                                                        training_params):
+    params = training_params | SETTINGS
+    holdout = model_tables["holdout_table"]
+    decision = _gate(trained_bundle, trained_bundle, holdout, {}, params)
+    assert decision["candidate_mae"] == decision["champion_mae"]
+    assert decision["alias"] == "challenger"

@@ -9,6 +9,7 @@ from windpower.pipelines.training.evaluation import (
     error_metrics,
     evaluate_intervals,
     evaluate_models,
+    gate_rows,
     score_champion,
 )
 from windpower.pipelines.training.nodes import ablate_features, fit_baseline
@@ -65,8 +66,8 @@ def test_ablate_features_reports_each_set(model_tables, training_params):
     assert all(v["mae_kw"] > 0 for v in out["ablation"].values())
 
 
-def test_score_champion_without_champion(model_tables):
-    score = score_champion(None, model_tables["holdout_table"])
+def test_score_champion_without_champion(model_tables, training_params):
+    score = score_champion(None, model_tables["holdout_table"], {}, training_params)
     assert np.isnan(score["champion_mae"]) and score["champion_version"] == -1
 
 
@@ -75,12 +76,30 @@ class _ConstantModel:
         return pd.DataFrame({"predicted_power_kw": np.zeros(len(frame))})
 
 
-def test_score_champion_scores_on_normal_rows(model_tables):
+def test_score_champion_scores_each_turbine_on_normal_rows(model_tables,
+                                                          training_params):
     holdout = model_tables["holdout_table"]
-    score = score_champion({"model": _ConstantModel(), "version": 3}, holdout)
+    score = score_champion({"model": _ConstantModel(), "version": 3}, holdout, {},
+                           training_params)
     normal = holdout[holdout["operating_state"] == "normal"]
-    assert score["champion_mae"] == pytest.approx(normal["power_kw"].abs().mean())
+    per_turbine = normal["power_kw"].abs().groupby(normal["turbine_id"]).mean()
+    assert score["champion_mae"] == pytest.approx(per_turbine.mean())
     assert score["champion_version"] == 3
+
+
+def test_gate_rows_keep_only_the_recent_window_of_a_rebased_turbine(model_tables,
+                                                                   training_params):
+    holdout = model_tables["holdout_table"]
+    days = training_params["recent_level"]["days"]
+    rows = holdout.iloc[gate_rows(holdout, {"T02": 0.85}, training_params)]
+    since = holdout["timestamp"].max() - pd.Timedelta(days=days)
+    t02 = rows.loc[rows["turbine_id"] == "T02", "timestamp"]
+    assert len(t02) > 0 and (t02 > since).all()
+    everyone = holdout.iloc[gate_rows(holdout, {}, training_params)]
+    assert (everyone["operating_state"] == "normal").all()
+    assert everyone["timestamp"].min() <= since
+    assert len(rows.loc[rows["turbine_id"] == "T01"]) == len(
+        everyone.loc[everyone["turbine_id"] == "T01"])
 
 
 @pytest.mark.parametrize(("model", "baseline", "champion", "alias"), [
@@ -93,7 +112,7 @@ def test_score_champion_scores_on_normal_rows(model_tables):
 def test_decide_alias(training_params, model, baseline, champion, alias):
     decision = decide_alias({"model_mae": model, "baseline_mae": baseline},
                             {"champion_mae": champion, "champion_version": 1},
-                            training_params)
+                            training_params, {"candidate_mae": model})
     assert decision["alias"] == alias
 
 

@@ -115,31 +115,59 @@ def evaluate_intervals(bundle: dict, holdout: pd.DataFrame
     return metrics, reliability
 
 
-def _holdout_mae(predicted: np.ndarray, holdout: pd.DataFrame) -> float:
-    """MAE over the holdout's normal rows of a prediction of every holdout row."""
+def gate_rows(holdout: pd.DataFrame, levels: dict[str, float], params: dict
+              ) -> np.ndarray:
+    """Positions of the holdout rows the champion gate judges on.
+
+    Normal-operation rows; for a turbine served on its recent level
+    (``recent_level.py``) only its recent window: its older rows show a turbine
+    that no longer exists, and on them the old level would win by construction.
+
+    Args:
+        holdout: Holdout rows.
+        levels: ``rebase_curve``'s factors of the rebased turbines.
+        params: Training parameters (``recent_level.days``).
+    """
     rows = normal_rows(holdout)
-    err = predicted[holdout.index.get_indexer(rows.index)] - rows["power_kw"].to_numpy()
-    return float(np.mean(np.abs(err)))
+    window = pd.Timedelta(days=params["recent_level"]["days"])
+    since = holdout["timestamp"].max() - window
+    before = rows["turbine_id"].isin(list(levels)) & rows["timestamp"].le(since)
+    return holdout.index.get_indexer(rows.index[~before.to_numpy()])
 
 
-def score_candidate(bundle: dict, holdout: pd.DataFrame) -> dict:
-    """MAE of the candidate as it will be served (its curve rebased, see
-    recent_level.py) on the holdout: scored as ``score_champion`` scores the
-    champion, so the gate compares like with like.
+def _gate_mae(predicted: np.ndarray, holdout: pd.DataFrame, at: np.ndarray) -> float:
+    """Mean over turbines of each turbine's MAE on the gate rows ``at``.
+
+    Each turbine counts once, however few rows it has in the gate: a rebased
+    turbine's one recent day weighs as much as a healthy one's holdout.
+    """
+    err = np.abs(predicted[at] - holdout["power_kw"].to_numpy()[at])
+    turbine = holdout["turbine_id"].to_numpy()[at]
+    return float(pd.Series(err).groupby(turbine).mean().mean())
+
+
+def score_candidate(bundle: dict, holdout: pd.DataFrame, levels: dict[str, float],
+                    params: dict) -> dict:
+    """Gate MAE of the candidate as it will be served (curve rebased), scored as
+    ``score_champion`` scores the champion (contract rows in), like with like.
 
     Returns:
         ``{"candidate_mae": float}``.
     """
-    return {"candidate_mae": _holdout_mae(predict_power(bundle, model_input(holdout)),
-                                          holdout)}
+    predicted = predict_power(bundle, model_input(holdout))
+    return {"candidate_mae": _gate_mae(predicted, holdout,
+                                       gate_rows(holdout, levels, params))}
 
 
-def score_champion(champion: dict | None, holdout: pd.DataFrame) -> dict:
-    """MAE of the current champion on the current holdout (NaN when none).
+def score_champion(champion: dict | None, holdout: pd.DataFrame,
+                   levels: dict[str, float], params: dict) -> dict:
+    """Gate MAE of the current champion on the current holdout (NaN when none).
 
     Args:
         champion: ``{"model", "version", "run_id"}`` or None.
         holdout: Holdout rows.
+        levels: The candidate's rebased turbines (``gate_rows``).
+        params: Training parameters.
 
     Returns:
         ``{"champion_mae": float, "champion_version": int}`` (NaN / -1 if none).
@@ -148,25 +176,25 @@ def score_champion(champion: dict | None, holdout: pd.DataFrame) -> dict:
         return {"champion_mae": float("nan"), "champion_version": -1}
     predicted = champion["model"].predict(model_input(holdout))
     values = np.asarray(predicted).reshape(len(holdout), -1)[:, 0]
-    return {"champion_mae": _holdout_mae(values, holdout),
+    return {"champion_mae": _gate_mae(values, holdout,
+                                      gate_rows(holdout, levels, params)),
             "champion_version": int(champion["version"])}
 
 
-def decide_alias(metrics: dict, champion: dict, params: dict,
-                 served: dict | None = None) -> dict:
+def decide_alias(metrics: dict, champion: dict, params: dict, served: dict) -> dict:
     """Champion only if the candidate beats the baseline and the current champion.
 
     Args:
         metrics: The candidate's holdout metrics (``model_mae``, ``baseline_mae``).
         champion: ``score_champion``'s result.
         params: Training parameters (``champion.min_improvement_kw``).
-        served: ``score_candidate``'s result: the candidate as served, compared
-            with the champion (as served too); None: ``model_mae``.
+        served: ``score_candidate``'s result: the candidate as served, on the
+            same gate rows as the champion.
 
     Returns:
         ``{"alias", "candidate_mae", "champion_mae", "baseline_mae", "reason"}``.
     """
-    candidate = served["candidate_mae"] if served else metrics["model_mae"]
+    candidate = served["candidate_mae"]
     current = champion["champion_mae"]
     margin = params["champion"]["min_improvement_kw"]
     if metrics["model_mae"] >= metrics["baseline_mae"]:
