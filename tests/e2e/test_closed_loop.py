@@ -10,7 +10,8 @@ the same time. A ``windpower.model.degraded`` event must start training by itsel
 (its trigger); the test only drives the clock, watches and prints a line per step.
 
 It moves the stack's data up to three weeks into the simulated future: run it on a
-throwaway stack, or last (CI runs it after the other e2e tests, then tears down).
+throwaway stack (not in CI: about 16 minutes). It waits for a fresh stack's first
+forecast before it starts.
 """
 
 import time
@@ -52,6 +53,18 @@ def stack(request: pytest.FixtureRequest) -> None:
         pytest.skip("moves the stack's data into the future: select it with "
                     "`-m closed_loop` (on a throwaway stack)")
     require_stack(PREFECT_API_URL)
+    _wait_for_first_forecast()
+
+
+def _wait_for_first_forecast() -> None:
+    """A stack just started is still ingesting its year and training: the tests
+    move time only once its first forecast is stored (the last service to finish)."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while not query("SELECT 1 FROM predictions LIMIT 1"):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the stack stored no forecast in {RUN_TIMEOUT_S} s")
+        time.sleep(2)
+    _wait_quiet("inference-flow", datetime.fromtimestamp(0, UTC))
 
 
 def _newest_reading() -> pd.Timestamp:
