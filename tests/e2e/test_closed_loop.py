@@ -64,7 +64,6 @@ def _wait_for_first_forecast() -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"the stack stored no forecast in {RUN_TIMEOUT_S} s")
         time.sleep(2)
-    _wait_quiet("inference-flow", datetime.fromtimestamp(0, UTC))
 
 
 def _newest_reading() -> pd.Timestamp:
