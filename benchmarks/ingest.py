@@ -44,8 +44,11 @@ def commit() -> str:
     """The code's git commit ($GIT_COMMIT in the image, which has no .git)."""
     if os.environ.get("GIT_COMMIT"):
         return os.environ["GIT_COMMIT"]
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False,
-                          capture_output=True, text=True)
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False,
+                              capture_output=True, text=True)
+    except FileNotFoundError:  # no git in the image: say so, do not fail
+        return "unknown"
     return done.stdout.strip() or "unknown"
 
 
