@@ -21,23 +21,9 @@ from typing import Any
 
 from prefect import flow
 
-from windpower.demo_farm import demo_farm_from_params
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.guard import INGEST_LIMIT, run_exclusively
-from windpower.orchestration.ingest import (
-    announce,
-    ingest_one_file,
-    new_files,
-    raise_first_refusal,
-    stream_demo_forecasts,
-    stream_demo_readings,
-)
-from windpower.orchestration.session import (
-    load_parameters,
-    project_root,
-    run_parameters,
-)
 from windpower.orchestration.tasks import publish_ingest_report
 
 # A run that has not finished in this time is failed, never left Running.
@@ -69,6 +55,22 @@ def ingest_flow(
     Raises:
         ContractError: a file was refused (after every other one was stored).
     """
+    # Imported here: the serving process stays light (cli.serve).
+    from windpower.demo_farm import demo_farm_from_params  # noqa: PLC0415
+    from windpower.orchestration.ingest import (  # noqa: PLC0415
+        announce,
+        ingest_one_file,
+        new_files,
+        raise_first_refusal,
+        stream_demo_forecasts,
+        stream_demo_readings,
+    )
+    from windpower.orchestration.session import (  # noqa: PLC0415
+        load_parameters,
+        project_root,
+        run_parameters,
+    )
+
     stamp, runtime = run_parameters(as_of, params)
     conf = load_parameters(kedro_env, runtime)["ingest"]
     demo = conf["demo_farm"]

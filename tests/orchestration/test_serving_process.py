@@ -1,0 +1,26 @@
+"""A flow container's serving process holds Prefect, not the pipeline code."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.unit
+SERVED = ["ingest_flow", "training_flow", "inference_flow", "monitoring_flow"]
+# What the runs need and the scheduler does not (100-270 MiB resident each).
+HEAVY = ["kedro", "pandas", "mlflow", "scipy", "sklearn", "pyarrow"]
+IMPORT = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("served", sys.argv[1])
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print("loaded:", *sorted(m for m in sys.argv[2:] if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("module", SERVED)
+def test_flow_module_imports_no_pipeline_code(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT, f"services/prefect/{module}.py", *HEAVY],
+        capture_output=True, text=True, check=True, timeout=120)
+    loaded = next(x for x in done.stdout.splitlines() if x.startswith("loaded:"))
+    assert loaded.split()[1:] == [], f"{module} imports at the top: {loaded}"
