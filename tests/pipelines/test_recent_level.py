@@ -1,6 +1,7 @@
 """A turbine that changed lately is served on its recent level (recent_level.py)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from windpower.forecast_model import predict_frame, predict_power
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.unit
 # The whole 10-day holdout of the small data as the recent window.
 SETTINGS = {"recent_level": {"days": 10, "min_wind": 8.0, "max_wind": 25.0,
                              "min_change": 0.10, "min_samples": 20}}
+RECENT_DAYS = 3  # a change this recent: the gate must judge on these days only
 
 
 def _with_loss(holdout, turbine: str, loss: float):
@@ -88,9 +90,17 @@ def _gate(candidate: dict, champion: dict, holdout, levels, params) -> dict:
 
 def test_gate_promotes_a_rebased_candidate_over_a_champion_that_missed_the_change(
         trained_bundle, model_tables, training_params):
-    params = training_params | SETTINGS
-    faulty = _with_loss(model_tables["holdout_table"], "T02", 0.15)
+    # The loss began in the holdout's last days: on the weeks before, the old
+    # level is right, and judged there the rebased candidate would lose.
+    holdout = model_tables["holdout_table"]
+    since = holdout["timestamp"].max() - pd.Timedelta(days=RECENT_DAYS)
+    faulty = pd.concat([holdout.loc[holdout["timestamp"] <= since],
+                        _with_loss(holdout.loc[holdout["timestamp"] > since], "T02",
+                                   0.15)])
+    params = training_params | {"recent_level": SETTINGS["recent_level"]
+                                | {"days": RECENT_DAYS}}
     served, levels = rebase_curve(trained_bundle, faulty, params)
+    assert set(levels) == {"T02"}
     decision = _gate(served, trained_bundle, faulty, levels, params)
     assert decision["alias"] == "champion"
     assert decision["candidate_mae"] < decision["champion_mae"] - 10
