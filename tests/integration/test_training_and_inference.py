@@ -196,8 +196,8 @@ def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
 ):
     import ingest_flow as module  # noqa: PLC0415 (services/prefect)
 
-    for owner in (orchestration_session, module):
-        monkeypatch.setattr(owner, "project_root", lambda: project)
+    # The flow imports project_root in the run, from the session module.
+    monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
     monkeypatch.setenv("DEMO_FARM_ENABLED", "false")
     inbox, rows = _inbox(project)
     before = {p.name: p.read_bytes() for p in inbox.iterdir()}
