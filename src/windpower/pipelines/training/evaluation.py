@@ -12,6 +12,7 @@ from windpower.forecast_model import (
     predict_quantiles,
 )
 from windpower.pipelines.training.nodes import normal_rows
+from windpower.pipelines.training.recent_level import in_recent_window
 
 logger = logging.getLogger(__name__)
 
@@ -128,11 +129,9 @@ def gate_rows(holdout: pd.DataFrame, levels: dict[str, float], params: dict
         levels: ``rebase_curve``'s factors of the rebased turbines.
         params: Training parameters (``recent_level.days``).
     """
-    rows = normal_rows(holdout)
-    window = pd.Timedelta(days=params["recent_level"]["days"])
-    since = holdout["timestamp"].max() - window
-    before = rows["turbine_id"].isin(list(levels)) & rows["timestamp"].le(since)
-    return holdout.index.get_indexer(rows.index[~before.to_numpy()])
+    recent = in_recent_window(holdout, params["recent_level"])
+    old = holdout["turbine_id"].isin(list(levels)) & ~recent
+    return holdout.index.get_indexer(normal_rows(holdout.loc[~old]).index)
 
 
 def _gate_mae(predicted: np.ndarray, holdout: pd.DataFrame, at: np.ndarray) -> float:

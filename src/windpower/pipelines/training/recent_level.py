@@ -21,6 +21,13 @@ from windpower.pipelines.training.nodes import normal_rows
 logger = logging.getLogger(__name__)
 
 
+def in_recent_window(rows: pd.DataFrame, params: dict) -> pd.Series:
+    """Rows of the last ``days`` before the newest reading (the window levels are
+    measured on, and the champion gate judges a rebased turbine on)."""
+    newest = rows["timestamp"].max()
+    return rows["timestamp"] > newest - pd.Timedelta(days=params["days"])
+
+
 def recent_levels(rows: pd.DataFrame, curve: dict, params: dict) -> dict[str, float]:
     """Per turbine, actual / curve energy over the last ``days`` of ``rows``.
 
@@ -34,8 +41,7 @@ def recent_levels(rows: pd.DataFrame, curve: dict, params: dict) -> dict[str, fl
         The ratio of each turbine with at least ``min_samples`` readings in
         ``[min_wind, max_wind)`` over the window.
     """
-    since = rows["timestamp"].max() - pd.Timedelta(days=params["days"])
-    recent = normal_rows(rows.loc[rows["timestamp"] > since])
+    recent = normal_rows(rows.loc[in_recent_window(rows, params)])
     recent = recent.loc[recent["ws_norm"].between(
         params["min_wind"], params["max_wind"], inclusive="left")]
     expected = curve_power(curve, recent["turbine_id"].to_numpy(),
