@@ -136,3 +136,24 @@ def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
     psi = table.set_index("turbine_id")["drift:wind_speed.value"]
     assert psi["T5"] > params["drift"]["enter"]
     assert psi.drop("T5").max() == pytest.approx(0.0)
+
+
+def test_drift_on_a_fresh_stack_with_no_forecast_scored_yet(params):
+    # A fresh stack: readings drift but no forecast's target time has passed, so
+    # the performance signal has no samples for anyone. The drift is still
+    # reported, with 0 performance samples, and the run does not fail.
+    reference = _reference() | {"train_start": START,
+                                "train_end": "2026-03-21T00:00Z"}
+    reads = farm.readings(TURBINES, START, 28, 2)
+    weather, predictions = farm.forecasts(reads, 6, 72, 2)
+    turbines = farm.turbines_frame(TURBINES)
+    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
+                                   turbines, reference)
+    readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
+
+    result, _ = report.detect_degradation(
+        scored.iloc[0:0], readings, _histograms(28, "T5", 7), reference, params)
+
+    assert result["reasons"] == {"T5": ["drift:wind_speed"]}
+    assert result["evidence"]["T5"]["performance"]["samples"] == 0
+    assert result["evidence"]["T5"]["performance"]["value"] is None

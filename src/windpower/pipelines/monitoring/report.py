@@ -16,8 +16,8 @@ def _number(value) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
-def _last(table: pd.DataFrame, turbine: str) -> float:
-    return table[turbine].iloc[-1] if turbine in table else float("nan")
+def _last(table: pd.DataFrame, turbine: str, missing: float = float("nan")) -> float:
+    return table[turbine].iloc[-1] if turbine in table else missing
 
 
 def turbine_signals(computed: dict) -> pd.DataFrame:
@@ -30,7 +30,9 @@ def turbine_signals(computed: dict) -> pd.DataFrame:
         for name, (values, samples) in computed["signals"].items():
             state = computed["states"][name]
             row[f"{name}.value"] = _last(values, turbine)
-            row[f"{name}.samples"] = _last(samples, turbine)
+            # A signal that has seen nothing of this turbine yet (on a fresh stack
+            # no forecast's target time has passed) has 0 samples, not NaN.
+            row[f"{name}.samples"] = _last(samples, turbine, 0.0)
             row[f"{name}.active"] = bool(turbine in state and state[turbine].iloc[-1])
         rows.append(row)
     return pd.DataFrame(rows)
