@@ -108,6 +108,20 @@ class Soak:
     def sizes(self) -> dict[str, int]:
         return {name: int(size) for name, size in self.psql("postgres", SIZES_SQL)}
 
+    def postgres_memory(self) -> dict[str, float]:
+        """Postgres' memory by kind (its cgroup's memory.stat, bytes) and backends.
+
+        ``shmem`` is the shared buffers touched so far (bounded by
+        ``shared_buffers``), ``anon`` the backends' private memory; docker stats
+        counts both, so a cache that fills looks like growth.
+        """
+        stat = dict(line.split() for line in self.compose(
+            "exec", "-T", "postgres", "cat", "/sys/fs/cgroup/memory.stat").splitlines())
+        backends = self.psql("postgres", "select count(*) from pg_stat_activity "
+                             "where backend_type = 'client backend'")
+        return {"anon": float(stat["anon"]), "shmem": float(stat["shmem"]),
+                "backends": float(backends[0][0])}
+
     def events(self) -> tuple[int, int]:
         rows = self.psql("prefect", "select count(*), count(*) filter (where event "
                          "= 'prefect.flow-run.heartbeat') from events")
@@ -193,14 +207,14 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
     end = start + timedelta(minutes=args.minutes)
     while datetime.now(UTC) < end:
         minute = (datetime.now(UTC) - start).total_seconds() / 60
-        sizes.append((minute, soak.sizes(), soak.events()))
+        sizes.append((minute, soak.sizes(), soak.events(), soak.postgres_memory()))
         print(f"  {minute:5.1f} min: {sizes[-1][1]} events {sizes[-1][2]} "  # noqa: T201
               f"load {load()}", flush=True)
         if len(memory) == 1 and minute >= args.sample_minutes:
             memory[f"+{args.sample_minutes:.0f} min"] = soak.memory()
         time.sleep(max(0.0, min(args.sample_minutes * 60,
                                 (end - datetime.now(UTC)).total_seconds())))
-    sizes.append((args.minutes, soak.sizes(), soak.events()))
+    sizes.append((args.minutes, soak.sizes(), soak.events(), soak.postgres_memory()))
     memory["end"] = soak.memory()
     # Runs due in the window: wait for the last ones to finish, then judge.
     deadline = time.monotonic() + args.grace_minutes * 60
@@ -230,6 +244,7 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
     soak.say("## Memory per service (least of 3 samples 5 s apart)")
     soak.say()
     _memory_table(soak, memory)
+    _postgres_memory(soak, sizes)
     _size_report(soak, sizes, runs)
     tables = soak.psql("prefect", TABLES_SQL)
     soak.say()
@@ -240,17 +255,29 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
     return 1 if stuck else 0
 
 
+def _postgres_memory(soak: Soak, sizes: list) -> None:
+    shared = soak.psql("postgres", "show shared_buffers")[0][0]
+    soak.say()
+    soak.say(f"Postgres by kind (memory.stat; shared_buffers = {shared}):")
+    soak.say()
+    soak.say("| minute | shared (shmem) | private (anon) | client backends |")
+    soak.say("|---|---|---|---|")
+    for minute, *_, pg in sizes:
+        soak.say(f"| {minute:.0f} | {pg['shmem'] / MIB:.0f} MiB | "
+                 f"{pg['anon'] / MIB:.0f} MiB | {pg['backends']:.0f} |")
+
+
 def _size_report(soak: Soak, sizes: list, runs: list[dict]) -> None:
     soak.say()
     soak.say("## Database size (pg_database_size) and Prefect events")
     soak.say()
     soak.say("| minute | prefect | mlflow | windpower | events (heartbeats) |")
     soak.say("|---|---|---|---|---|")
-    for minute, size, (events, beats) in sizes:
+    for minute, size, (events, beats), _ in sizes:
         soak.say(f"| {minute:.0f} | {size['prefect'] / MIB:.1f} MiB | "
                  f"{size['mlflow'] / MIB:.1f} MiB | {size['windpower'] / MIB:.1f} MiB"
                  f" | {events} ({beats}) |")
-    (m0, first, _), (m1, last, _) = sizes[0], sizes[-1]
+    (m0, first, *_), (m1, last, *_) = sizes[0], sizes[-1]
     hours = (m1 - m0) / 60
     soak.say()
     for db in ("prefect", "mlflow", "windpower"):

@@ -28,9 +28,10 @@ from prefect.client.schemas.sorting import FlowRunSort
 pytestmark = pytest.mark.restore
 
 # Served deployments whose next scheduled run must succeed on the restored state:
-# ingest writes readings, inference loads the restored champion's artifacts,
-# monitoring reads the restored predictions.
-SCHEDULED = ("ingest-flow", "inference-flow", "monitoring-flow")
+# ingest writes readings, training reads them and judges its candidate against the
+# restored champion, inference loads the restored champion's artifacts, monitoring
+# reads the restored predictions.
+SCHEDULED = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
 # Generous: on a loaded machine a run takes minutes; a healthy one ends sooner.
 WAIT_S = 600
 
