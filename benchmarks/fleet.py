@@ -52,6 +52,7 @@ def _peak_mib() -> float:
 
 
 NODE_SECONDS: dict[str, float] = defaultdict(float)
+NODE_PEAK_RISE: dict[str, float] = defaultdict(float)
 
 
 def _session_run(project: Path, pipeline: str, **runtime) -> float:
@@ -61,6 +62,7 @@ def _session_run(project: Path, pipeline: str, **runtime) -> float:
     with KedroSession.create(project_path=project, runtime_params=runtime) as session:
         timer = NodeTimer()
         timer.seconds = NODE_SECONDS  # summed over the stage's runs
+        timer.peak_rise_mib = NODE_PEAK_RISE
         session._hook_manager.register(timer)
         start = time.perf_counter()
         session.run(pipeline_names=[pipeline])
@@ -110,7 +112,9 @@ def run_stage(args: argparse.Namespace) -> int:
         bootstrap_project(args.project)
         result = stage_pipeline(args.project, args.stage, json.loads(args.issues))
     slowest = sorted(NODE_SECONDS.items(), key=lambda kv: -kv[1])[:3]
-    print(json.dumps(result | {"peak_mib": _peak_mib(), "nodes": slowest}))
+    hungriest = sorted(NODE_PEAK_RISE.items(), key=lambda kv: -kv[1])[:3]
+    print(json.dumps(result | {"peak_mib": _peak_mib(), "nodes": slowest,
+                               "memory_nodes": hungriest}))
     return 0
 
 
@@ -238,7 +242,10 @@ def table(results: dict[int, dict], header: str) -> str:
             "(1/5/15 min) at each stage: "
             + ", ".join(f"{s} {r[s]['load']}" for s in STAGES) + "; slowest nodes: "
             + ", ".join(f"{name} {sec:.1f} s" for s in STAGES[1:3]
-                        for name, sec in r[s]["nodes"]) + ".")
+                        for name, sec in r[s]["nodes"])
+            + "; nodes raising the peak memory most: "
+            + ", ".join(f"{name} +{mib:,.0f} MiB" for s in STAGES[1:3]
+                        for name, mib in r[s].get("memory_nodes", [])) + ".")
     return "\n".join(lines)
 
 

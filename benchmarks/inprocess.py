@@ -8,6 +8,7 @@ and a temporary sqlite MLflow store, as the pipeline tests do.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -33,19 +34,27 @@ SCORE_TARGET = 200_000
 
 
 class NodeTimer:
-    """Kedro hook: wall time of every node of the runs it is registered on."""
+    """Kedro hook: wall time of every node of the runs it is registered on, and how
+    much each raised the process's peak memory (MiB; which node sets the peak)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
-        self._start: dict[str, float] = {}
+        self.peak_rise_mib: dict[str, float] = defaultdict(float)
+        self._start: dict[str, tuple[float, float]] = {}
 
     @hook_impl
     def before_node_run(self, node) -> None:
-        self._start[node.name] = time.perf_counter()
+        self._start[node.name] = (time.perf_counter(), _peak_mib())
 
     @hook_impl
     def after_node_run(self, node) -> None:
-        self.seconds[node.name] += time.perf_counter() - self._start.pop(node.name)
+        start, peak = self._start.pop(node.name)
+        self.seconds[node.name] += time.perf_counter() - start
+        self.peak_rise_mib[node.name] += _peak_mib() - peak
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def parse_size(text: str) -> int:

@@ -12,7 +12,11 @@ from windpower.pipelines.training.evaluation import (
     gate_rows,
     score_champion,
 )
-from windpower.pipelines.training.nodes import ablate_features, fit_baseline
+from windpower.pipelines.training.nodes import (
+    ablate_features,
+    fit_baseline,
+    training_frame,
+)
 from windpower.pipelines.training.plots import (
     plot_error_by_bin,
     plot_power_curve,
@@ -37,6 +41,27 @@ def test_train_model_bundle_is_plain(trained_bundle, training_params):
     assert trained_bundle["features"] == training_params["features"]
     assert set(trained_bundle["lookup"]["turbines"]) == {"T01", "T02", "T03"}
     assert type(trained_bundle["estimator"]).__module__.startswith("sklearn")
+
+
+def test_training_frame_cap_keeps_every_turbine_over_the_whole_window(
+        model_tables, training_params):
+    # The table is ordered by turbine, then time: a cap that kept the last rows
+    # would train a large fleet's model on its last turbines only.
+    train = model_tables["train_table"]
+    curve = fit_baseline(train, training_params)
+    full, _ = training_frame(train, curve)
+
+    frame, target = training_frame(train, curve, max_rows=len(full) // 10)
+
+    assert len(frame) == len(target) == len(full) // 10
+    shares = frame["turbine_id"].value_counts(normalize=True)
+    assert set(shares.index) == set(full["turbine_id"])
+    assert shares.max() - shares.min() < 0.02
+    for turbine, rows in frame.groupby("turbine_id", observed=True):
+        times = full.loc[full["turbine_id"] == turbine, "timestamp"]
+        span = times.max() - times.min()
+        assert rows["timestamp"].min() - times.min() < 0.02 * span
+        assert times.max() - rows["timestamp"].max() < 0.02 * span
 
 
 def test_evaluate_models_beats_baseline(trained_bundle, model_tables,

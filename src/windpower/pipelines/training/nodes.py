@@ -48,9 +48,26 @@ def fit_baseline(train: pd.DataFrame, params: dict) -> dict:
     return curve
 
 
-def training_frame(table: pd.DataFrame, curve: dict) -> tuple[pd.DataFrame, np.ndarray]:
-    """Features with the curve baseline and the target: deviation / rated power."""
-    rows = normal_rows(table)
+def spread_sample(rows: pd.DataFrame, max_rows: int | None) -> pd.DataFrame:
+    """At most ``max_rows`` rows, evenly spaced in the table's order.
+
+    The table is ordered by turbine, then time, so every turbine keeps the same
+    share of rows, spread over its whole window (all seasons). Taking the last
+    rows instead would keep only the last turbines of a large fleet.
+    """
+    if max_rows is None or len(rows) <= max_rows:
+        return rows
+    return rows.iloc[np.linspace(0, len(rows) - 1, max_rows).round().astype(int)]
+
+
+def training_frame(table: pd.DataFrame, curve: dict, max_rows: int | None = None
+                   ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Features with the curve baseline and the target: deviation / rated power.
+
+    ``max_rows`` caps the rows (``spread_sample``) before any column is added, so
+    a large fleet's year never gets the training columns in memory all at once.
+    """
+    rows = spread_sample(normal_rows(table), max_rows)
     turbine, rated = rows["turbine_id"].to_numpy(), rows["rated_power_kw"].to_numpy()
     farm = farm_wind_features(curve["farm_ratio"], rows["turbine_code"].to_numpy(int),
                               {c: rows[c].to_numpy() for c in FARM_COLUMNS})
@@ -79,10 +96,7 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
         offsets, cut-out speed and the OpenMP threads to score with (``None``:
         all cores).
     """
-    frame, target = training_frame(train, curve)
-    if len(frame) > params["max_train_rows"]:
-        frame = frame.iloc[-params["max_train_rows"]:]
-        target = target[-params["max_train_rows"]:]
+    frame, target = training_frame(train, curve, params["max_train_rows"])
     intervals = calibrate(frame, target, len(turbines), params)
     estimator = _fit(frame, target, params)
     logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
@@ -135,7 +149,7 @@ def ablate_features(train: pd.DataFrame, curve: dict, params: dict) -> dict:
         ``{"ablation": {set_name: {"mae_kw": ...}}, "feature_sets": {...}}``.
     """
     settings = params["ablation"]
-    frame, target = training_frame(train, curve)
+    frame, target = training_frame(train, curve, params["max_train_rows"])
     cut = int(len(frame) * (1 - settings["validation_fraction"]))
     order = np.argsort(frame["timestamp"].to_numpy(), kind="stable")
     fit_idx, val_idx = order[:cut][-settings["max_rows"]:], order[cut:]
