@@ -115,11 +115,14 @@ class Soak:
         ``shared_buffers``), ``anon`` the backends' private memory; docker stats
         counts both, so a cache that fills looks like growth.
         """
+        # cgroup v2, else v1 (whose private memory is called rss).
         stat = dict(line.split() for line in self.compose(
-            "exec", "-T", "postgres", "cat", "/sys/fs/cgroup/memory.stat").splitlines())
+            "exec", "-T", "postgres", "sh", "-c", "cat /sys/fs/cgroup/memory.stat "
+            "2>/dev/null || cat /sys/fs/cgroup/memory/memory.stat").splitlines())
         backends = self.psql("postgres", "select count(*) from pg_stat_activity "
                              "where backend_type = 'client backend'")
-        return {"anon": float(stat["anon"]), "shmem": float(stat["shmem"]),
+        return {"anon": float(stat.get("anon", stat.get("rss", "nan"))),
+                "shmem": float(stat["shmem"]),
                 "backends": float(backends[0][0])}
 
     def events(self) -> tuple[int, int]:
