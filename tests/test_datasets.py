@@ -80,11 +80,11 @@ def _project_catalog(tmp_path, *names: str) -> DataCatalog:
 
 
 def test_catalog_tables_reload_with_a_fresh_index(tmp_path):
-    catalog = _project_catalog(tmp_path, "train_table")
+    catalog = _project_catalog(tmp_path, "rejected_readings")
     frame = pd.DataFrame({"a": [1.0, math.pi, 2.0], "b": ["x", "y", "z"]})
     kept = frame[frame["a"] > 1.5]  # index 1, 2
-    catalog.save("train_table", kept)
-    pd.testing.assert_frame_equal(catalog.load("train_table"),
+    catalog.save("rejected_readings", kept)
+    pd.testing.assert_frame_equal(catalog.load("rejected_readings"),
                                   kept.reset_index(drop=True))
 
 

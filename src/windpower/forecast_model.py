@@ -143,23 +143,33 @@ def make_lookup(turbines: pd.DataFrame, sectors: int, curve: dict | None = None
     return {"turbines": meta, "sectors": int(sectors), "curve": curve}
 
 
-def build_features(df: pd.DataFrame, lookup: dict) -> pd.DataFrame:
+def build_features(df: pd.DataFrame, lookup: dict,
+                   float_dtype: type = np.float64) -> pd.DataFrame:
     """Forecast-legit features for a batch of contract rows.
 
     Args:
         df: Rows with ``INPUT_COLUMNS``, any order.
         lookup: From ``make_lookup``; with a curve, adds ``baseline_kw_norm``
             (the row's own binned-curve power / rated power).
+        float_dtype: Of the float columns (training's year of a large fleet is
+            kept as float32; scoring uses float64).
 
     Returns:
         Feature frame indexed like ``df`` (same row order).
     """
     columns, order = _sorted_features(df, lookup)
+    in_order = not (len(order) and (np.diff(order) != 1).any())
     unsorted = {}
-    for name, values in columns.items():  # back to the caller's row order
-        unsorted[name] = np.empty_like(values)
-        unsorted[name][order] = values
-    return pd.DataFrame(unsorted, index=df.index)
+    for name in list(columns):  # back to the caller's row order, one at a time
+        values = columns.pop(name)
+        dtype = float_dtype if values.dtype.kind == "f" else values.dtype
+        if in_order:  # already in turbine-then-time order (training's table)
+            unsorted[name] = values.astype(dtype, copy=False)
+        else:
+            unsorted[name] = np.empty(len(values), dtype=dtype)
+            unsorted[name][order] = values
+    # copy=False: a large fleet's features are not held twice.
+    return pd.DataFrame(unsorted, index=df.index, copy=False)
 
 
 def _sorted_features(df: pd.DataFrame, lookup: dict

@@ -65,8 +65,12 @@ def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
     check_some_valid(source_of(raw), rule)
     bad = rule != ""
     rejected = raw.loc[bad].astype("string").assign(rejection_rule=rule[bad])
-    valid = typed.loc[~bad]
-    valid = valid.iloc[sort_order(valid, ["turbine_id", "timestamp"])]
+    # Copies only where something changes: a large fleet's clean, ordered year
+    # (as the store returns it) is not held three times.
+    valid = typed.loc[~bad] if bad.any() else typed
+    order = sort_order(valid, ["turbine_id", "timestamp"])
+    if (np.diff(order) != 1).any():
+        valid = valid.iloc[order]
     counts = rule[bad].value_counts().to_dict()
     report = {"rows_total": len(raw), "rows_valid": int((~bad).sum()),
               "rows_rejected": int(bad.sum()),
@@ -110,9 +114,14 @@ def flag_operation(readings: pd.DataFrame, turbines: pd.DataFrame,
     ws, power = readings["wind_speed"].to_numpy(), readings["power_kw"].to_numpy()
     pitch = (readings["pitch_angle"].to_numpy() if "pitch_angle" in readings
              else np.zeros(len(readings)))
+    # One integer key per (turbine, wind bin): grouping on it is lighter than on a
+    # string and a float column (a large fleet's year, docs/scale.md).
     bins = np.floor(ws / p["curve_bin_width"])
-    expected = readings.assign(_b=bins).groupby(["turbine_id", "_b"])[
-        "power_kw"].transform("median").to_numpy()
+    codes, _ = pd.factorize(readings["turbine_id"])
+    key = np.where(np.isnan(bins), -1,
+                   codes.astype(np.int64) * 2**32 + np.nan_to_num(bins).astype(np.int64))
+    median = readings["power_kw"].groupby(key).transform("median").to_numpy()
+    expected = np.where(np.isnan(bins), np.nan, median)  # no wind, no bin
     stoppage = ((ws >= p["stoppage_min_wind"]) & (power <= p["stoppage_max_power"]
                 * rated)) | (pitch >= p["stoppage_min_pitch"])
     curtail = (pitch >= p["curtailment_min_pitch"]) & (ws < p["curtailment_max_wind"])
@@ -137,7 +146,9 @@ def build_model_input(readings: pd.DataFrame, turbines: pd.DataFrame,
         Readings plus feature columns (power-curve features are added in training).
     """
     lookup = make_lookup(turbines, params["features"]["sectors"])
-    features = build_features(readings, lookup)
+    # float32 halves a large fleet's table (docs/scale.md); the trees' splits do
+    # not need more than 7 digits, and the fit and scoring work in float64.
+    features = build_features(readings, lookup, np.float32)
     extra = features.drop(columns=["wind_speed"])
     return pd.concat([readings, extra], axis=1)
 

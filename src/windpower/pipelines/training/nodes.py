@@ -20,10 +20,20 @@ logger = logging.getLogger(__name__)
 FARM_COLUMNS = ("ws_norm", "farm_ws_mean", "farm_dir_sin", "farm_dir_cos")
 
 
-def normal_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows in normal operation with a measured power (what the model learns)."""
+def normal_rows(table: pd.DataFrame, max_rows: int | None = None) -> pd.DataFrame:
+    """Rows in normal operation with a measured power (what the model learns).
+
+    With ``max_rows``, at most that many, evenly spaced in the table's order. The
+    table is ordered by turbine, then time, so every turbine keeps the same share
+    of rows, spread over its whole window (all seasons); the last rows would be the
+    last turbines of a large fleet. Only the kept rows are copied.
+    """
     keep = (table["operating_state"] == "normal") & table["power_kw"].notna()
-    return table.loc[keep]
+    positions = np.flatnonzero(keep.to_numpy())
+    if max_rows is not None and len(positions) > max_rows:
+        positions = positions[np.linspace(0, len(positions) - 1, max_rows)
+                              .round().astype(int)]
+    return table.iloc[positions]
 
 
 def fit_baseline(train: pd.DataFrame, params: dict) -> dict:
@@ -36,7 +46,9 @@ def fit_baseline(train: pd.DataFrame, params: dict) -> dict:
     Returns:
         The binned curve (bin centres and mean power per turbine).
     """
-    rows = normal_rows(train)
+    # Only the columns the curve needs: a large fleet's table is not copied whole.
+    rows = normal_rows(train[["operating_state", "power_kw", "turbine_id",
+                              "turbine_code", *FARM_COLUMNS]])
     curve = fit_binned_curve(
         rows["ws_norm"].to_numpy(), rows["power_kw"].to_numpy(),
         rows["turbine_id"].to_numpy(), params["power_curve"]["bin_width"],
@@ -48,26 +60,14 @@ def fit_baseline(train: pd.DataFrame, params: dict) -> dict:
     return curve
 
 
-def spread_sample(rows: pd.DataFrame, max_rows: int | None) -> pd.DataFrame:
-    """At most ``max_rows`` rows, evenly spaced in the table's order.
-
-    The table is ordered by turbine, then time, so every turbine keeps the same
-    share of rows, spread over its whole window (all seasons). Taking the last
-    rows instead would keep only the last turbines of a large fleet.
-    """
-    if max_rows is None or len(rows) <= max_rows:
-        return rows
-    return rows.iloc[np.linspace(0, len(rows) - 1, max_rows).round().astype(int)]
-
-
 def training_frame(table: pd.DataFrame, curve: dict, max_rows: int | None = None
                    ) -> tuple[pd.DataFrame, np.ndarray]:
     """Features with the curve baseline and the target: deviation / rated power.
 
-    ``max_rows`` caps the rows (``spread_sample``) before any column is added, so
+    ``max_rows`` caps the rows (``normal_rows``) before any column is added, so
     a large fleet's year never gets the training columns in memory all at once.
     """
-    rows = spread_sample(normal_rows(table), max_rows)
+    rows = normal_rows(table, max_rows)
     turbine, rated = rows["turbine_id"].to_numpy(), rows["rated_power_kw"].to_numpy()
     farm = farm_wind_features(curve["farm_ratio"], rows["turbine_code"].to_numpy(int),
                               {c: rows[c].to_numpy() for c in FARM_COLUMNS})
