@@ -241,10 +241,10 @@ def table(results: dict[int, dict], header: str) -> str:
             f"runs {', '.join(f'{s:.1f}' for s in r['inference']['all'])} s; load "
             "(1/5/15 min) at each stage: "
             + ", ".join(f"{s} {r[s]['load']}" for s in STAGES) + "; slowest nodes: "
-            + ", ".join(f"{name} {sec:.1f} s" for s in STAGES[1:3]
+            + ", ".join(f"{name} {sec:.1f} s" for s in STAGES[1:]
                         for name, sec in r[s]["nodes"])
             + "; nodes raising the peak memory most: "
-            + ", ".join(f"{name} +{mib:,.0f} MiB" for s in STAGES[1:3]
+            + ", ".join(f"{name} +{mib:,.0f} MiB" for s in STAGES[1:]
                         for name, mib in r[s].get("memory_nodes", [])) + ".")
     return "\n".join(lines)
 

@@ -34,8 +34,8 @@ SCORE_TARGET = 200_000
 
 
 class NodeTimer:
-    """Kedro hook: wall time of every node of the runs it is registered on, and how
-    much each raised the process's peak memory (MiB; which node sets the peak)."""
+    """Kedro hook: wall time of every node (and dataset load) of the runs it is
+    registered on, and how much each raised the process's peak memory (MiB)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
@@ -51,6 +51,19 @@ class NodeTimer:
         start, peak = self._start.pop(node.name)
         self.seconds[node.name] += time.perf_counter() - start
         self.peak_rise_mib[node.name] += _peak_mib() - peak
+
+    @hook_impl
+    def before_dataset_loaded(self, dataset_name: str) -> None:
+        self._start[f"load {dataset_name}"] = (time.perf_counter(), _peak_mib())
+
+    @hook_impl
+    def after_dataset_loaded(self, dataset_name: str) -> None:
+        self.after_node_run(_Named(f"load {dataset_name}"))
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def _peak_mib() -> float:

@@ -10,7 +10,7 @@ import yaml
 from tests import monitoring_farm as farm
 from tests.integration.store_schema import copy_frame, create_tables
 from windpower.datasets.sql import PostgresQueryDataset, PostgresUpsertDataset
-from windpower.pipelines.monitoring import nodes
+from windpower.pipelines.monitoring import nodes, signals
 
 pytestmark = pytest.mark.integration
 CATALOG = Path(__file__).resolve().parents[2] / "conf" / "base" / "catalog.yml"
@@ -128,10 +128,33 @@ def test_wind_histograms_count_each_reading_once_per_variable(db_url):
     _load_hand_made(db_url)
 
     histograms = _query("monitoring_wind_histograms", as_of=AS_OF,
-                        reference_days=400).load()
+                        window_days=30, lookback_days=7).load()
 
     counts = histograms.groupby("variable")["n"].sum()
-    # Readings up to as_of: four (13:00 is after it).
-    assert counts.to_dict() == {"wind_direction": 4, "wind_speed": 4}
+    # Readings of the 37 days up to as_of: three (13:00 is after it, 01-15 before).
+    assert counts.to_dict() == {"wind_direction": 3, "wind_speed": 3}
     speed = histograms.loc[histograms["variable"] == "wind_speed", "bin"]
     assert set(speed) == {9}
+
+
+def test_wind_histograms_query_bins_as_the_reference_stored_by_training(db_url):
+    # Live histograms (SQL) and the champion's reference (Python, at training) must
+    # share their bins, or every turbine would look drifted.
+    rng = np.random.default_rng(5)
+    times = pd.date_range("2026-02-20", periods=2000, freq="10min", tz="UTC")
+    readings = pd.DataFrame({
+        "turbine_id": np.repeat(["T1", "T2"], 1000), "timestamp": times,
+        "wind_speed": np.round(rng.uniform(0, 35, 2000), 2),
+        "wind_direction": np.round(rng.uniform(0, 359.99, 2000), 2),
+        "ambient_temperature": 10.0, "power_kw": 100.0})
+    copy_frame(db_url, "turbines", farm.turbines_frame(["T1", "T2"]))
+    copy_frame(db_url, "readings", readings)
+
+    live = _query("monitoring_wind_histograms", as_of="2026-03-31T00:00Z",
+                  window_days=60, lookback_days=7).load()
+
+    stored = signals.wind_histograms(readings)
+    for (variable, turbine), rows in live.groupby(["variable", "turbine_id"]):
+        counts = rows.groupby("bin")["n"].sum()
+        expected = stored[variable][turbine]
+        assert [int(counts.get(b, 0)) for b in range(len(expected))] == expected

@@ -6,7 +6,7 @@ import pytest
 
 from tests import monitoring_farm as farm
 from tests.conftest import load_params
-from windpower.pipelines.monitoring import nodes, report, signals
+from windpower.pipelines.monitoring import nodes, plots, report, signals
 
 pytestmark = pytest.mark.unit
 TURBINES = ["T1", "T2", "T3", "T4", "T5", "T6"]
@@ -118,9 +118,22 @@ def _histograms(days: int, shifted: str, shift_days: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["turbine_id", "day", "variable", "bin", "n"])
 
 
+def _with_reference(histograms: pd.DataFrame, end: str) -> dict:
+    """The reference training would store: the histograms of the days to ``end``."""
+    rows = histograms.loc[histograms["day"] < pd.Timestamp(end)]
+    stored = {}
+    for variable, bins in (("wind_speed", signals.SPEED_BINS),
+                           ("wind_direction", signals.DIRECTION_BINS)):
+        counts = rows.loc[rows["variable"] == variable].groupby(
+            ["turbine_id", "bin"])["n"].sum()
+        stored[variable] = {t: [int(counts.get((t, b), 0)) for b in range(bins)]
+                            for t in TURBINES}
+    return _reference() | {"wind_histograms": stored}
+
+
 def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
-    reference = _reference() | {"train_start": START,
-                                "train_end": "2026-03-21T00:00Z"}
+    histograms = _histograms(28, "T5", 7)
+    reference = _with_reference(histograms, "2026-03-21T00:00Z")
     reads = farm.readings(TURBINES, START, 28, 2)
     weather, predictions = farm.forecasts(reads, 6, 72, 2)
     turbines = farm.turbines_frame(TURBINES)
@@ -129,7 +142,7 @@ def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
     readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
 
     result, table = report.detect_degradation(
-        scored, readings, _histograms(28, "T5", 7), reference, params)
+        scored, readings, histograms, reference, params)
 
     assert result["reasons"] == {"T5": ["drift:wind_speed"]}
     assert result["degraded"] is False and result["turbines"] == []
@@ -142,8 +155,8 @@ def test_drift_on_a_fresh_stack_with_no_forecast_scored_yet(params):
     # A fresh stack: readings drift but no forecast's target time has passed, so
     # the performance signal has no samples for anyone. The drift is still
     # reported, with 0 performance samples, and the run does not fail.
-    reference = _reference() | {"train_start": START,
-                                "train_end": "2026-03-21T00:00Z"}
+    histograms = _histograms(28, "T5", 7)
+    reference = _with_reference(histograms, "2026-03-21T00:00Z")
     reads = farm.readings(TURBINES, START, 28, 2)
     weather, predictions = farm.forecasts(reads, 6, 72, 2)
     turbines = farm.turbines_frame(TURBINES)
@@ -152,8 +165,63 @@ def test_drift_on_a_fresh_stack_with_no_forecast_scored_yet(params):
     readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
 
     result, _ = report.detect_degradation(
-        scored.iloc[0:0], readings, _histograms(28, "T5", 7), reference, params)
+        scored.iloc[0:0], readings, histograms, reference, params)
 
     assert result["reasons"] == {"T5": ["drift:wind_speed"]}
     assert result["evidence"]["T5"]["performance"]["samples"] == 0
     assert result["evidence"]["T5"]["performance"]["value"] is None
+
+
+def test_drift_is_skipped_for_a_champion_without_stored_histograms(params):
+    # A champion trained before the reference was stored with the model: no
+    # drift signal (said in the log), the other detectors still work.
+    reads = farm.readings(TURBINES, START, 28, 2)
+    turbines = farm.turbines_frame(TURBINES)
+    readings = nodes.score_readings(farm.readings_rows(reads), turbines, _reference())
+
+    result, table = report.detect_degradation(
+        _empty_scored(), readings,
+        _histograms(28, "T5", 7), _reference() | {"wind_histograms": None}, params)
+
+    assert result["reasons"] == {}
+    assert not any(c.startswith("drift") for c in table.columns)
+
+
+def _empty_scored() -> pd.DataFrame:
+    reads = farm.readings(TURBINES[:1], START, 1, 1)
+    weather, predictions = farm.forecasts(reads, 6, 72, 1)
+    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
+                                   farm.turbines_frame(TURBINES), _reference())
+    return scored.iloc[0:0]
+
+
+def test_wind_histograms_bin_as_the_monitoring_query():
+    readings = pd.DataFrame({"turbine_id": ["T1", "T1", "T2", "T2", "T2"],
+                             "wind_speed": [0.2, 31.0, 8.99, 9.0, np.nan],
+                             "wind_direction": [359.9, 0.0, 30.0, 29.99, 10.0]})
+
+    stored = signals.wind_histograms(readings)
+
+    speed, direction = stored["wind_speed"], stored["wind_direction"]
+    assert len(speed["T1"]) == 31 and len(direction["T1"]) == 12
+    assert speed["T1"][0] == 1 and speed["T1"][30] == 1  # 31 m/s: the last bin
+    assert speed["T2"][8] == 1 and speed["T2"][9] == 1 and sum(speed["T2"]) == 2
+    assert direction["T1"][11] == 1 and direction["T1"][0] == 1
+    assert direction["T2"][1] == 1 and direction["T2"][0] == 2
+
+
+def test_forecast_plot_shows_the_degraded_and_the_worst_turbines_only():
+    fleet = [f"T{i:02d}" for i in range(20)]
+    reads = farm.readings(fleet, START, 2, 4, losses={"T07": 0.4})
+    weather, predictions = farm.forecasts(reads, 6, 72, 4)
+    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
+                                   farm.turbines_frame(fleet), _reference())
+    degraded = {"champion_version": 1, "turbines": ["T03"]}
+
+    figure = plots.plot_forecast_vs_actual(scored, degraded,
+                                           {"days": 3, "max_turbines": 4})
+
+    titles = [ax.get_title(loc="left") for ax in figure.axes]
+    assert len(titles) == 4 and "T03 DEGRADED" in titles
+    assert "T07" in titles  # it lost 40 %: the largest error
+    assert "4 of 20 turbines" in figure._suptitle.get_text()

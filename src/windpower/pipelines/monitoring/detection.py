@@ -112,7 +112,13 @@ def compute_signals(scored: pd.DataFrame, readings: pd.DataFrame,
     days = daily_index(seen, _as_of_day(seen, params["as_of"]))
     signals = {"performance": performance_signal(scored, reference, days, params),
                "concept": concept_signal(readings, days, params)}
-    window = (reference["train_start"], reference["train_end"])
-    for variable, pair in drift_signals(histograms, days, window, params).items():
-        signals[f"drift:{variable}"] = pair
+    if reference.get("wind_histograms") is None:
+        logger.warning("champion version %s stores no reference wind histograms "
+                       "(trained before they were kept): input drift is not "
+                       "computed until the next champion", reference["version"])
+    else:
+        for variable, pair in drift_signals(histograms, days,
+                                            reference["wind_histograms"],
+                                            params).items():
+            signals[f"drift:{variable}"] = pair
     return {"days": days, "signals": signals, "states": _states(signals, params)}

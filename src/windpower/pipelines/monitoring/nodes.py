@@ -35,7 +35,9 @@ def champion_reference(champion: dict | None, run: dict | None, params: dict) ->
 
     Returns:
         ``version``, ``run_id``, the binned power ``curve`` the model was fitted
-        on, its holdout MAE (kW and % of rated) and its training window.
+        on, its holdout MAE (kW and % of rated), its training window and the wind
+        histograms of its training data (None for a model trained before they
+        were stored).
     """
     if champion is None or run is None:
         raise NoChampionError()
@@ -49,7 +51,8 @@ def champion_reference(champion: dict | None, run: dict | None, params: dict) ->
             "curve": bundle["lookup"]["curve"],
             "holdout_mae_kw": float(run["metrics"][names["mae_kw"]]),
             "holdout_mae_pct_rated": float(run["metrics"][names["mae_pct_rated"]]),
-            "train_start": start, "train_end": end}
+            "train_start": start, "train_end": end,
+            "wind_histograms": bundle.get("wind_histograms")}
 
 
 def _curve_at(curve: dict, turbine: np.ndarray, wind: np.ndarray,

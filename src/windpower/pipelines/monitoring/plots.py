@@ -24,9 +24,16 @@ def latest_forecast(scored: pd.DataFrame, version: int, days: int) -> pd.DataFra
 
 def plot_forecast_vs_actual(scored: pd.DataFrame, report: dict, params: dict
                             ) -> Figure:
-    """Per turbine: P50 (with the P10-P90 band when present) against actual power."""
+    """Per turbine: P50 (with the P10-P90 band when present) against actual power.
+
+    At most ``max_turbines`` panels (a fleet's 200 would be unreadable and slow):
+    the degraded turbines first, then those with the largest error.
+    """
     rows = latest_forecast(scored, report["champion_version"], params["days"])
-    turbines = sorted(rows["turbine_id"].unique()) or ["(no data)"]
+    turbines = _worst_turbines(rows, report["turbines"], params["max_turbines"])
+    total = rows["turbine_id"].nunique()
+    rows = rows.loc[rows["turbine_id"].isin(turbines)]
+    turbines = turbines or ["(no data)"]
     fig, axes = plt.subplots(len(turbines), 1, figsize=(11, 2.2 * len(turbines)),
                              sharex=True, squeeze=False)
     for ax, turbine in zip(axes[:, 0], turbines, strict=True):
@@ -40,10 +47,25 @@ def plot_forecast_vs_actual(scored: pd.DataFrame, report: dict, params: dict
         ax.set_title(f"{turbine}{flag}", fontsize=9, loc="left")
         ax.set_ylabel("kW")
     axes[0, 0].legend(fontsize=7, loc="upper right")
-    fig.suptitle(f"model version {report['champion_version']}: latest forecast "
-                 "against actual power")
+    title = (f"model version {report['champion_version']}: latest forecast "
+             "against actual power")
+    if rows["turbine_id"].nunique() < total:
+        title += (f" ({rows['turbine_id'].nunique()} of {total} turbines: "
+                  "degraded, then largest error)")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _worst_turbines(rows: pd.DataFrame, degraded: list[str], limit: int
+                    ) -> list[str]:
+    """Up to ``limit`` turbines: the degraded ones, then by MAE (largest first);
+    in name order on the figure."""
+    mae = (rows["predicted_kw"] - rows["actual_kw"]).abs().groupby(
+        rows["turbine_id"], observed=True).mean().sort_values(ascending=False)
+    chosen = [t for t in degraded if t in mae.index]
+    chosen += [t for t in mae.index if t not in chosen]
+    return sorted(chosen[:limit])
 
 
 def plot_error_by_horizon(scored: pd.DataFrame, report: dict) -> Figure:

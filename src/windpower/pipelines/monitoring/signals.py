@@ -61,32 +61,58 @@ def psi(live: np.ndarray, reference: np.ndarray, epsilon: float) -> float:
     return float(np.sum((p - q) * np.log(p / q)))
 
 
-def drift_signals(histograms: pd.DataFrame, days: pd.DatetimeIndex, window: tuple,
-                  params: dict) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+# The drift detector's bins, the same in SQL (catalog: monitoring_wind_histograms)
+# and in Python (the reference training stores with the model): 1 m/s of wind
+# speed (30 m/s and more in the last bin) and 12 direction sectors of 30 degrees.
+SPEED_BINS, DIRECTION_BINS = 31, 12
+
+
+def wind_histograms(readings: pd.DataFrame) -> dict[str, dict[str, list[int]]]:
+    """Per variable and turbine, the readings' counts per drift bin.
+
+    Training stores this with the model: the reference the live readings are
+    compared with, so monitoring never re-reads the year the model learnt from.
+    """
+    codes, turbines = pd.factorize(readings["turbine_id"])
+    speed, direction = (readings[c].to_numpy(float) for c in ("wind_speed",
+                                                                "wind_direction"))
+    out: dict[str, dict[str, list[int]]] = {}
+    for variable, values, bins in (
+            ("wind_speed", np.minimum(np.floor(speed), SPEED_BINS - 1), SPEED_BINS),
+            ("wind_direction", np.mod(np.floor(direction / 30), DIRECTION_BINS),
+             DIRECTION_BINS)):
+        ok = np.isfinite(values)
+        cell = codes[ok] * bins + values[ok].astype(int)
+        counts = np.bincount(cell, minlength=len(turbines) * bins).reshape(-1, bins)
+        out[variable] = {str(t): row.tolist() for t, row in zip(
+            turbines, counts, strict=True)}
+    return out
+
+
+def drift_signals(histograms: pd.DataFrame, days: pd.DatetimeIndex,
+                  reference: dict[str, dict[str, list[int]]], params: dict
+                  ) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
     """Per variable, (PSI, live samples) tables (day x turbine).
 
     Args:
         histograms: ``turbine_id``, ``day``, ``variable``, ``bin``, ``n``: daily
-            histograms of the readings.
+            histograms of the live readings.
         days: Days to report.
-        window: (start, end) of the champion's training data: the reference.
+        reference: From ``wind_histograms`` over the champion's training data.
         params: ``lookback_days`` and ``drift.epsilon``.
     """
-    start, end = (pd.Timestamp(t).tz_convert("UTC") for t in window)
-    # Whole days: the histograms are daily.
-    in_reference = histograms["day"].between(start.floor("D"), end)
     out = {}
     for variable, rows in histograms.groupby("variable"):
         counts = rows.pivot_table(index="day", columns=["turbine_id", "bin"],
                                   values="n", aggfunc="sum", fill_value=0)
         live = counts.reindex(days, fill_value=0).rolling(
             params["lookback_days"], min_periods=1).sum()
-        ref = rows.loc[in_reference.loc[rows.index]].groupby(
-            ["turbine_id", "bin"])["n"].sum().reindex(counts.columns, fill_value=0)
+        bins = SPEED_BINS if variable == "wind_speed" else DIRECTION_BINS
         values, samples = {}, {}
         for turbine in counts.columns.get_level_values(0).unique():
-            lv = live[turbine].to_numpy(float)
-            rv = ref[turbine].to_numpy(float)
+            lv = live[turbine].reindex(columns=range(bins), fill_value=0).to_numpy(float)
+            rv = np.asarray(reference.get(str(variable), {}).get(turbine, [0] * bins),
+                            dtype=float)
             values[turbine] = [psi(r, rv, params["drift"]["epsilon"]) for r in lv]
             samples[turbine] = lv.sum(axis=1) if rv.sum() else np.zeros(len(lv))
         out[str(variable)] = (pd.DataFrame(values, index=days),

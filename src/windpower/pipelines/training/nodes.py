@@ -14,6 +14,7 @@ from windpower.forecast_model import (
     fit_farm_ratio,
     make_lookup,
 )
+from windpower.pipelines.monitoring.signals import wind_histograms
 from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,9 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
 
     Returns:
         Model bundle: estimator, feature list, lookup tables, conformal interval
-        offsets, cut-out speed and the OpenMP threads to score with (``None``:
-        all cores).
+        offsets, cut-out speed, the OpenMP threads to score with (``None``: all
+        cores) and the wind histograms of the training rows (monitoring's drift
+        reference).
     """
     frame, target = training_frame(train, curve, params["max_train_rows"])
     intervals = calibrate(frame, target, len(turbines), params)
@@ -104,7 +106,8 @@ def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
             "lookup": make_lookup(turbines, features_params["sectors"], curve),
             "intervals": intervals,
             "cut_out_speed": float(params["cut_out_speed"]),
-            "threads": params["threads"]}
+            "threads": params["threads"],
+            "wind_histograms": wind_histograms(train)}
 
 
 def _fit(frame: pd.DataFrame, target: np.ndarray, params: dict
