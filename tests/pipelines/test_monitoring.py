@@ -131,7 +131,9 @@ def _with_reference(histograms: pd.DataFrame, end: str) -> dict:
     return _reference() | {"wind_histograms": stored}
 
 
-def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
+def _drifting_farm() -> tuple:
+    """28 days of the known farm; T5's wind 6 m/s higher over the last 7 days than
+    in the 20 days the reference was stored from."""
     histograms = _histograms(28, "T5", 7)
     reference = _with_reference(histograms, "2026-03-21T00:00Z")
     reads = farm.readings(TURBINES, START, 28, 2)
@@ -140,6 +142,11 @@ def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
     scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
                                    turbines, reference)
     readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
+    return scored, readings, histograms, reference
+
+
+def test_drift_is_reported_but_does_not_mark_the_model_degraded(params):
+    scored, readings, histograms, reference = _drifting_farm()
 
     result, table = report.detect_degradation(
         scored, readings, histograms, reference, params)
@@ -155,14 +162,7 @@ def test_drift_on_a_fresh_stack_with_no_forecast_scored_yet(params):
     # A fresh stack: readings drift but no forecast's target time has passed, so
     # the performance signal has no samples for anyone. The drift is still
     # reported, with 0 performance samples, and the run does not fail.
-    histograms = _histograms(28, "T5", 7)
-    reference = _with_reference(histograms, "2026-03-21T00:00Z")
-    reads = farm.readings(TURBINES, START, 28, 2)
-    weather, predictions = farm.forecasts(reads, 6, 72, 2)
-    turbines = farm.turbines_frame(TURBINES)
-    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
-                                   turbines, reference)
-    readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
+    scored, readings, histograms, reference = _drifting_farm()
 
     result, _ = report.detect_degradation(
         scored.iloc[0:0], readings, histograms, reference, params)
