@@ -203,12 +203,18 @@ def _verdict(stage: str, results: dict[int, dict]) -> str:
     if 200 not in results or stage not in TARGETS:
         return ""
     result = results[200][stage]
-    met = result["seconds"] <= TARGETS[stage]
+    seconds = result["seconds"]
     target = f"≤ {TARGETS[stage]:.0f} s"
     if stage == "training":
-        memory = max(result["peak_mib"], results[200]["data_processing"]["peak_mib"])
-        met &= memory / 1024 <= TRAINING_MEMORY_GIB
-        target += f", ≤ {TRAINING_MEMORY_GIB:.0f} GiB"
+        # A training run does both stages: judged on their sum and larger peak.
+        processing = results[200]["data_processing"]
+        seconds += processing["seconds"]
+        memory = max(result["peak_mib"], processing["peak_mib"]) / 1024
+        met = seconds <= TARGETS[stage] and memory <= TRAINING_MEMORY_GIB
+        target = (f"with data processing {seconds:.0f} s (≤ {TARGETS[stage]:.0f} s), "
+                  f"peak {memory:.2f} GiB (≤ {TRAINING_MEMORY_GIB:.0f} GiB)")
+    else:
+        met = seconds <= TARGETS[stage]
     return f"{target}: {'met' if met else '**not met**'}"
 
 
