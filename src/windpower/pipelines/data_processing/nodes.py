@@ -118,8 +118,8 @@ def flag_operation(readings: pd.DataFrame, turbines: pd.DataFrame,
     # string and a float column (a large fleet's year, docs/scale.md).
     bins = np.floor(ws / p["curve_bin_width"])
     codes, _ = pd.factorize(readings["turbine_id"])
-    key = np.where(np.isnan(bins), -1,
-                   codes.astype(np.int64) * 2**32 + np.nan_to_num(bins).astype(np.int64))
+    key = np.where(np.isnan(bins), -1, codes.astype(np.int64) * 2**32
+                   + np.nan_to_num(bins).astype(np.int64))
     median = readings["power_kw"].groupby(key).transform("median").to_numpy()
     expected = np.where(np.isnan(bins), np.nan, median)  # no wind, no bin
     stoppage = ((ws >= p["stoppage_min_wind"]) & (power <= p["stoppage_max_power"]

@@ -110,7 +110,8 @@ def drift_signals(histograms: pd.DataFrame, days: pd.DatetimeIndex,
         bins = SPEED_BINS if variable == "wind_speed" else DIRECTION_BINS
         values, samples = {}, {}
         for turbine in counts.columns.get_level_values(0).unique():
-            lv = live[turbine].reindex(columns=range(bins), fill_value=0).to_numpy(float)
+            lv = live[turbine].reindex(columns=range(bins), fill_value=0).to_numpy(
+                float)
             rv = np.asarray(reference.get(str(variable), {}).get(turbine, [0] * bins),
                             dtype=float)
             values[turbine] = [psi(r, rv, params["drift"]["epsilon"]) for r in lv]
