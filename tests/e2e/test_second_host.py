@@ -13,6 +13,7 @@ executed by the second host's worker.
 
 import os
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import mlflow
@@ -48,8 +49,22 @@ def _run(deployment: str):
     return flow_run
 
 
+def _wait_for_champion(limit_s: float = 600) -> None:
+    """A fresh stack trains its first model at start; inference needs it."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            mlflow.MlflowClient().get_model_version_by_alias("windpower", "champion")
+            return
+        except mlflow.exceptions.MlflowException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(5)
+
+
 def test_second_host_sees_the_stack_only_through_published_ports():
     require_stack(os.environ["PREFECT_API_URL"])
+    _wait_for_champion()  # a fresh stack: readings stored, first model trained
     for service in ("postgres", "prefect-server", "mlflow"):
         with pytest.raises(OSError):  # another network: no service names
             socket.gethostbyname(service)
@@ -62,6 +77,7 @@ def test_second_host_sees_the_stack_only_through_published_ports():
 
 def test_second_host_worker_executes_pool_runs_to_completed():
     assert _online_workers() == {WORKER}, "the stack must run no worker of its own"
+    _wait_for_champion()
     with ThreadPoolExecutor(len(DEPLOYMENTS)) as pool:
         flow_runs = list(pool.map(_run, DEPLOYMENTS))
     assert _online_workers() == {WORKER}
