@@ -42,28 +42,29 @@ class NodeTimer:
         self.peak_rise_mib: dict[str, float] = defaultdict(float)
         self._start: dict[str, tuple[float, float]] = {}
 
+    def _begin(self, name: str) -> None:
+        self._start[name] = (time.perf_counter(), _peak_mib())
+
+    def _end(self, name: str) -> None:
+        start, peak = self._start.pop(name)
+        self.seconds[name] += time.perf_counter() - start
+        self.peak_rise_mib[name] += _peak_mib() - peak
+
     @hook_impl
     def before_node_run(self, node) -> None:
-        self._start[node.name] = (time.perf_counter(), _peak_mib())
+        self._begin(node.name)
 
     @hook_impl
     def after_node_run(self, node) -> None:
-        start, peak = self._start.pop(node.name)
-        self.seconds[node.name] += time.perf_counter() - start
-        self.peak_rise_mib[node.name] += _peak_mib() - peak
+        self._end(node.name)
 
     @hook_impl
     def before_dataset_loaded(self, dataset_name: str) -> None:
-        self._start[f"load {dataset_name}"] = (time.perf_counter(), _peak_mib())
+        self._begin(f"load {dataset_name}")
 
     @hook_impl
     def after_dataset_loaded(self, dataset_name: str) -> None:
-        self.after_node_run(_Named(f"load {dataset_name}"))
-
-
-class _Named:
-    def __init__(self, name: str) -> None:
-        self.name = name
+        self._end(f"load {dataset_name}")
 
 
 def _peak_mib() -> float:

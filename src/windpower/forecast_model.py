@@ -158,7 +158,7 @@ def build_features(df: pd.DataFrame, lookup: dict,
         Feature frame indexed like ``df`` (same row order).
     """
     columns, order = _sorted_features(df, lookup)
-    in_order = not (len(order) and (np.diff(order) != 1).any())
+    in_order = not (np.diff(order) != 1).any()  # (empty: in order)
     unsorted = {}
     for name in list(columns):  # back to the caller's row order, one at a time
         values = columns.pop(name)

@@ -16,8 +16,7 @@ NO_HISTOGRAMS = pd.DataFrame(columns=["turbine_id", "day", "variable", "bin", "n
 
 def _reference(holdout_pct: float = 50.0) -> dict:
     return {"version": 1, "run_id": "run-1", "curve": farm.known_curve(TURBINES),
-            "holdout_mae_kw": 10 * holdout_pct, "holdout_mae_pct_rated": holdout_pct,
-            "train_start": "2025-01-01T00:00Z", "train_end": "2026-02-28T00:00Z"}
+            "holdout_mae_kw": 10 * holdout_pct, "holdout_mae_pct_rated": holdout_pct}
 
 
 def _detect(days: int, losses: dict[str, float], params: dict,
@@ -122,8 +121,7 @@ def _with_reference(histograms: pd.DataFrame, end: str) -> dict:
     """The reference training would store: the histograms of the days to ``end``."""
     rows = histograms.loc[histograms["day"] < pd.Timestamp(end)]
     stored = {}
-    for variable, bins in (("wind_speed", signals.SPEED_BINS),
-                           ("wind_direction", signals.DIRECTION_BINS)):
+    for variable, bins in signals.BINS.items():
         counts = rows.loc[rows["variable"] == variable].groupby(
             ["turbine_id", "bin"])["n"].sum()
         stored[variable] = {t: [int(counts.get((t, b), 0)) for b in range(bins)]

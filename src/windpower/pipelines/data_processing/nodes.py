@@ -114,8 +114,8 @@ def flag_operation(readings: pd.DataFrame, turbines: pd.DataFrame,
     ws, power = readings["wind_speed"].to_numpy(), readings["power_kw"].to_numpy()
     pitch = (readings["pitch_angle"].to_numpy() if "pitch_angle" in readings
              else np.zeros(len(readings)))
-    # One integer key per (turbine, wind bin): grouping on it is lighter than on a
-    # string and a float column (a large fleet's year, docs/scale.md).
+    # One integer key per (turbine, wind bin): at 10M rows grouping on it takes
+    # 1.0 s against 2.3 s on the (codes, bins) pair (docs/scale.md).
     bins = np.floor(ws / p["curve_bin_width"])
     codes, _ = pd.factorize(readings["turbine_id"])
     key = np.where(np.isnan(bins), -1, codes.astype(np.int64) * 2**32

@@ -12,32 +12,18 @@ logger = logging.getLogger(__name__)
 QUALITY_KEY = ["day", "turbine_id", "horizon_band", "model_version"]
 
 
-def _training_window(run: dict, params: dict) -> tuple[str, str]:
-    """The champion's training data window, from its run's tags (else a fallback:
-    ``fallback_days`` before the run started)."""
-    tags = run["tags"]
-    end = tags.get(params["end_tag"])
-    end = pd.Timestamp(end) if end else pd.Timestamp(run["start_time"], unit="ms")
-    start = tags.get(params["start_tag"])
-    start = (pd.Timestamp(start) if start
-             else end - pd.Timedelta(days=params["fallback_days"]))
-    return (start.tz_localize("UTC") if start.tzinfo is None else start).isoformat(), (
-        end.tz_localize("UTC") if end.tzinfo is None else end).isoformat()
-
-
 def champion_reference(champion: dict | None, run: dict | None, params: dict) -> dict:
     """What the live forecasts are judged against, all from the champion in MLflow.
 
     Args:
         champion: ``{"model", "version", "run_id"}`` (``ChampionModelDataset``).
         run: The champion's training run (``ChampionRunDataset``).
-        params: ``monitoring`` parameters (``holdout_metrics``, ``training_window``).
+        params: ``monitoring`` parameters (``holdout_metrics``).
 
     Returns:
         ``version``, ``run_id``, the binned power ``curve`` the model was fitted
-        on, its holdout MAE (kW and % of rated), its training window and the wind
-        histograms of its training data (None for a model trained before they
-        were stored).
+        on, its holdout MAE (kW and % of rated) and the wind histograms of its
+        training data (None for a model trained before they were stored).
     """
     if champion is None or run is None:
         raise NoChampionError()
@@ -46,12 +32,10 @@ def champion_reference(champion: dict | None, run: dict | None, params: dict) ->
                            f"{champion['version']}, run of {run['version']})")
     bundle = champion["model"].unwrap_python_model().bundle
     names = params["holdout_metrics"]
-    start, end = _training_window(run, params["training_window"])
     return {"version": int(champion["version"]), "run_id": champion["run_id"],
             "curve": bundle["lookup"]["curve"],
             "holdout_mae_kw": float(run["metrics"][names["mae_kw"]]),
             "holdout_mae_pct_rated": float(run["metrics"][names["mae_pct_rated"]]),
-            "train_start": start, "train_end": end,
             "wind_histograms": bundle.get("wind_histograms")}
 
 

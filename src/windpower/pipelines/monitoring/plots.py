@@ -30,9 +30,10 @@ def plot_forecast_vs_actual(scored: pd.DataFrame, report: dict, params: dict
     the degraded turbines first, then those with the largest error.
     """
     rows = latest_forecast(scored, report["champion_version"], params["days"])
-    turbines = _worst_turbines(rows, report["turbines"], params["max_turbines"])
     total = rows["turbine_id"].nunique()
+    turbines = _worst_turbines(rows, report["turbines"], params["max_turbines"])
     rows = rows.loc[rows["turbine_id"].isin(turbines)]
+    shown = len(turbines)
     turbines = turbines or ["(no data)"]
     fig, axes = plt.subplots(len(turbines), 1, figsize=(11, 2.2 * len(turbines)),
                              sharex=True, squeeze=False)
@@ -49,9 +50,8 @@ def plot_forecast_vs_actual(scored: pd.DataFrame, report: dict, params: dict
     axes[0, 0].legend(fontsize=7, loc="upper right")
     title = (f"model version {report['champion_version']}: latest forecast "
              "against actual power")
-    if rows["turbine_id"].nunique() < total:
-        title += (f" ({rows['turbine_id'].nunique()} of {total} turbines: "
-                  "degraded, then largest error)")
+    if shown < total:
+        title += f" ({shown} of {total} turbines: degraded, then largest error)"
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -64,7 +64,7 @@ def psi(live: np.ndarray, reference: np.ndarray, epsilon: float) -> float:
 # The drift detector's bins, the same in SQL (catalog: monitoring_wind_histograms)
 # and in Python (the reference training stores with the model): 1 m/s of wind
 # speed (30 m/s and more in the last bin) and 12 direction sectors of 30 degrees.
-SPEED_BINS, DIRECTION_BINS = 31, 12
+BINS = {"wind_speed": 31, "wind_direction": 12}
 
 
 def wind_histograms(readings: pd.DataFrame) -> dict[str, dict[str, list[int]]]:
@@ -77,10 +77,11 @@ def wind_histograms(readings: pd.DataFrame) -> dict[str, dict[str, list[int]]]:
     speed, direction = (readings[c].to_numpy(float) for c in ("wind_speed",
                                                                 "wind_direction"))
     out: dict[str, dict[str, list[int]]] = {}
-    for variable, values, bins in (
-            ("wind_speed", np.minimum(np.floor(speed), SPEED_BINS - 1), SPEED_BINS),
-            ("wind_direction", np.mod(np.floor(direction / 30), DIRECTION_BINS),
-             DIRECTION_BINS)):
+    for variable, values in (
+            ("wind_speed", np.minimum(np.floor(speed), BINS["wind_speed"] - 1)),
+            ("wind_direction", np.mod(np.floor(direction / 30),
+                                      BINS["wind_direction"]))):
+        bins = BINS[variable]
         ok = np.isfinite(values)
         cell = codes[ok] * bins + values[ok].astype(int)
         counts = np.bincount(cell, minlength=len(turbines) * bins).reshape(-1, bins)
@@ -107,7 +108,7 @@ def drift_signals(histograms: pd.DataFrame, days: pd.DatetimeIndex,
                                   values="n", aggfunc="sum", fill_value=0)
         live = counts.reindex(days, fill_value=0).rolling(
             params["lookback_days"], min_periods=1).sum()
-        bins = SPEED_BINS if variable == "wind_speed" else DIRECTION_BINS
+        bins = BINS[str(variable)]
         values, samples = {}, {}
         for turbine in counts.columns.get_level_values(0).unique():
             lv = live[turbine].reindex(columns=range(bins), fill_value=0).to_numpy(
