@@ -12,7 +12,10 @@ the vacuum every 5 min; flow runs 2 h, so none is deleted before it is counted).
 It prints, and writes as Markdown with date, commit and load:
 - flow runs due in the soak window by final state, and every run still Running,
   Pending or Late after a grace period (a stuck run);
-- memory per service (``docker stats``) after start, after warm-up and at the end;
+- memory per service (``docker stats``) after start, after 5 minutes, after the
+  warm-up (``--warmup-minutes``: caches such as Postgres' shared buffers fill
+  first, as on any stack that has run a while) and at the end, with the growth
+  over the measured ``--minutes`` that follow the warm-up;
 - the size of each database every ``--sample-minutes``, the Prefect database's
   growth per hour and per run, and a year projected from it.
 """
@@ -141,14 +144,21 @@ def _flow_names(soak: Soak) -> dict[str, str]:
 
 def _memory_table(soak: Soak, memory: dict[str, dict[str, float]]) -> None:
     stages = list(memory)
-    soak.say("| service | " + " | ".join(stages) + " | growth warm-up → end |")
-    soak.say("|---" * (len(stages) + 2) + "|")
+    # Growth from +5 min (stages[1]) and over the measured hour (after warm-up).
+    froms = list(dict.fromkeys([stages[1], stages[-2]]))
+    soak.say("| service | " + " | ".join(stages) + " | "
+             + " | ".join(f"growth {s} → end" for s in froms) + " |")
+    soak.say("|---" * (len(stages) + len(froms) + 1) + "|")
     for service in sorted(memory[stages[0]]):
         values = [memory[s].get(service, 0.0) for s in stages]
-        warm, end = values[1], values[-1]
-        growth = (end - warm) / warm * 100 if warm else float("nan")
         cells = " | ".join(f"{v / MIB:.0f} MiB" for v in values)
-        soak.say(f"| {service} | {cells} | {growth:+.1f} % |")
+        growths = " | ".join(_growth(memory[s].get(service, 0.0), values[-1])
+                             for s in froms)
+        soak.say(f"| {service} | {cells} | {growths} |")
+
+
+def _growth(start: float, end: float) -> str:
+    return f"{(end - start) / start * 100:+.1f} %" if start else "n/a"
 
 
 def _runs_table(soak: Soak, runs: list[dict], names: dict[str, str]) -> list[dict]:
@@ -172,7 +182,10 @@ def _runs_table(soak: Soak, runs: list[dict], names: dict[str, str]) -> list[dic
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--minutes", type=float, default=60,
+                        help="the measured time, after the warm-up")
+    parser.add_argument("--warmup-minutes", type=float, default=5,
+                        help="run this long before memory is measured")
     parser.add_argument("--sample-minutes", type=float, default=5)
     parser.add_argument("--grace-minutes", type=float, default=10,
                         help="wait this long for runs due in the window to finish")
@@ -188,7 +201,8 @@ def main() -> int:
     commit = args.commit or subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=False,
         capture_output=True, text=True).stdout.strip()
-    soak.say(f"# Soak: {args.minutes:.0f} minutes, accelerated schedules")
+    soak.say(f"# Soak: {args.minutes:.0f} minutes after a "
+             f"{args.warmup_minutes:.0f}-minute warm-up, accelerated schedules")
     soak.say()
     soak.say(f"Started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit}, "
              f"image {args.image}, load {load()}. Settings: "
@@ -207,17 +221,21 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
     start = datetime.now(UTC)
     memory = {"after up": soak.memory()}
     sizes: list[tuple[float, dict[str, int], tuple[int, int]]] = []
-    end = start + timedelta(minutes=args.minutes)
+    total = args.warmup_minutes + args.minutes
+    end = start + timedelta(minutes=total)
+    marks = sorted({5.0, args.warmup_minutes})
     while datetime.now(UTC) < end:
         minute = (datetime.now(UTC) - start).total_seconds() / 60
         sizes.append((minute, soak.sizes(), soak.events(), soak.postgres_memory()))
         print(f"  {minute:5.1f} min: {sizes[-1][1]} events {sizes[-1][2]} "  # noqa: T201
               f"load {load()}", flush=True)
-        if len(memory) == 1 and minute >= args.sample_minutes:
-            memory[f"+{args.sample_minutes:.0f} min"] = soak.memory()
+        while marks and minute >= marks[0]:
+            memory[f"+{marks.pop(0):.0f} min"] = soak.memory()
+        next_mark = start + timedelta(minutes=marks[0] if marks else total)
         time.sleep(max(0.0, min(args.sample_minutes * 60,
+                                (next_mark - datetime.now(UTC)).total_seconds(),
                                 (end - datetime.now(UTC)).total_seconds())))
-    sizes.append((args.minutes, soak.sizes(), soak.events(), soak.postgres_memory()))
+    sizes.append((total, soak.sizes(), soak.events(), soak.postgres_memory()))
     memory["end"] = soak.memory()
     # Runs due in the window: wait for the last ones to finish, then judge.
     deadline = time.monotonic() + args.grace_minutes * 60
