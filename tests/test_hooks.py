@@ -4,6 +4,7 @@ import mlflow
 import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Node, Pipeline
+from mlflow.entities import Run
 
 from windpower.hooks import MlflowRunHook
 
@@ -25,13 +26,18 @@ def catalog() -> DataCatalog:
                                                           "nested": {"k": 2}})})
 
 
-def test_hook_opens_tags_and_finishes_run(mlflow_store, catalog):
+def _run_around(pipeline: str, session_id: str, catalog: DataCatalog) -> Run:
+    """The MLflow run the hook opens before ``pipeline`` and closes after it."""
     hook = MlflowRunHook()
-    params = {"run_id": "2026-01-01T00.00.00.000Z", "pipeline_names": ["training"]}
-    hook.before_pipeline_run(params, _pipeline("training"), catalog)
+    params = {"run_id": session_id, "pipeline_names": [pipeline]}
+    hook.before_pipeline_run(params, _pipeline(pipeline), catalog)
     run_id = mlflow.active_run().info.run_id
-    hook.after_pipeline_run(params, {}, _pipeline("training"), catalog)
-    run = mlflow.get_run(run_id)
+    hook.after_pipeline_run(params, {}, _pipeline(pipeline), catalog)
+    return mlflow.get_run(run_id)
+
+
+def test_hook_opens_tags_and_finishes_run(mlflow_store, catalog):
+    run = _run_around("training", "2026-01-01T00.00.00.000Z", catalog)
     assert mlflow.active_run() is None
     assert run.info.status == "FINISHED"
     assert run.data.tags["kedro_session_id"] == "2026-01-01T00.00.00.000Z"
@@ -58,11 +64,6 @@ def test_hook_ignores_pipelines_without_training(mlflow_store, catalog):
 
 
 def test_hook_opens_monitoring_runs_in_their_own_experiment(mlflow_store, catalog):
-    hook = MlflowRunHook()
-    params = {"run_id": "m1", "pipeline_names": ["monitoring"]}
-    hook.before_pipeline_run(params, _pipeline("monitoring"), catalog)
-    run_id = mlflow.active_run().info.run_id
-    hook.after_pipeline_run(params, {}, _pipeline("monitoring"), catalog)
-    run = mlflow.get_run(run_id)
+    run = _run_around("monitoring", "m1", catalog)
     assert run.info.status == "FINISHED"
     assert mlflow.get_experiment(run.info.experiment_id).name == "windpower-monitoring"
