@@ -67,20 +67,21 @@ def edge_rows() -> pd.DataFrame:
         "power_kw": [100.0, -1.0, 2e9, 0.5], "pitch_angle": [np.nan, 1.0, 2.0, None]})
 
 
-def expected_back(frame: pd.DataFrame) -> pd.DataFrame:
+def assert_edge_rows_stored(conn) -> None:
+    """The readings table holds ``edge_rows()`` exactly, its NaN and None as NULL."""
+    frame = edge_rows()
     # Postgres keeps microseconds: finer digits are cut.
-    return frame.assign(timestamp=frame["timestamp"].dt.floor("us")).sort_values(
+    expected = frame.assign(timestamp=frame["timestamp"].dt.floor("us")).sort_values(
         KEY).reset_index(drop=True)
+    back = read_readings(conn)
+    pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
+    assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
 
 
 def test_upsert_frame_values_come_back_exactly(conn):
-    frame = edge_rows()
-    assert upsert_frame(conn, "readings", frame, KEY) == 4
+    assert upsert_frame(conn, "readings", edge_rows(), KEY) == 4
     conn.commit()
-    back = read_readings(conn)
-    expected = expected_back(frame)
-    pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
-    assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
+    assert_edge_rows_stored(conn)
 
 
 def test_upsert_frame_merge_path_values_come_back_exactly(conn):
@@ -90,10 +91,7 @@ def test_upsert_frame_merge_path_values_come_back_exactly(conn):
     conn.commit()
     assert upsert_frame(conn, "readings", frame, KEY) == 3
     conn.commit()
-    back = read_readings(conn)
-    expected = expected_back(frame)
-    pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
-    assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
+    assert_edge_rows_stored(conn)
     assert upsert_frame(conn, "readings", frame, KEY) == 0
 
 
