@@ -2,7 +2,6 @@
 servers refuse unauthenticated requests and the flows still work."""
 
 import base64
-import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from tests.integration.conftest import (
     start_prefect,
     start_together,
 )
+from tests.integration.http_status import status_of
 from tests.project_copy import make_project
 
 pytestmark = pytest.mark.integration
@@ -56,11 +56,7 @@ def _status(url: str, *, data: bytes | None = None, auth: bool = False) -> int:
     if auth:
         token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return status_of(request)
 
 
 def test_prefect_with_auth_refuses_anonymous_requests(auth_servers):

@@ -2,13 +2,13 @@
 init script gives each role its own database and nothing else, and MLflow serves
 only the host names docker-compose.yml allows."""
 
-import urllib.error
 import urllib.request
 
 import psycopg2
 import pytest
 
 from tests.integration.conftest import ROLES
+from tests.integration.http_status import status_of
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +29,7 @@ def test_role_reaches_only_its_own_database(backend, role):
 
 
 def _status_with_host(url: str, host: str) -> int:
-    request = urllib.request.Request(url, headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return status_of(urllib.request.Request(url, headers={"Host": host}))
 
 
 def test_mlflow_refuses_unknown_host_names(servers):
