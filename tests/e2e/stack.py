@@ -12,6 +12,8 @@ from prefect.deployments import run_deployment
 PREFECT_API_URL = os.environ.get("PREFECT_API_URL", "http://prefect-server:4200/api")
 MLFLOW_URL = os.environ.get("MLFLOW_TRACKING_URI", "http://mlflow:5001")
 RUN_TIMEOUT_S = 600
+# The flows served each in its own container, as deployment <flow>/<flow>.
+FLOWS = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
 
 
 def _answers(url: str) -> bool:

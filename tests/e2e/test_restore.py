@@ -13,7 +13,6 @@ import time
 from datetime import datetime
 from uuid import UUID
 
-import psycopg2
 import pytest
 from mlflow import MlflowClient
 from prefect.client.orchestration import get_client
@@ -25,13 +24,15 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.sorting import FlowRunSort
 
+from tests.e2e.stack import FLOWS, query
+
 pytestmark = pytest.mark.restore
 
 # Served deployments whose next scheduled run must succeed on the restored state:
 # ingest writes readings, training reads them and judges its candidate against the
 # restored champion, inference loads the restored champion's artifacts, monitoring
 # reads the restored predictions.
-SCHEDULED = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
+SCHEDULED = FLOWS
 # Generous: on a loaded machine a run takes minutes; a healthy one ends sooner.
 WAIT_S = 600
 
@@ -66,11 +67,8 @@ def test_restore_keeps_experiments_models_and_aliases(manifest: dict) -> None:
 
 
 def test_restore_keeps_readings_and_predictions(manifest: dict) -> None:
-    with psycopg2.connect(os.environ["WINDPOWER_DB_URL"]) as conn, \
-            conn.cursor() as cursor:
-        cursor.execute("select (select count(*) from readings), "
-                       "(select count(*) from predictions)")
-        readings, predictions = cursor.fetchone()
+    [(readings, predictions)] = query("select (select count(*) from readings), "
+                                      "(select count(*) from predictions)")
     assert readings >= manifest["readings"] > 0
     assert predictions >= manifest["predictions"] > 0
 

@@ -16,6 +16,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 from tests.e2e.stack import (
+    FLOWS,
     MLFLOW_URL,
     PREFECT_API_URL,
     artifacts,
@@ -27,7 +28,6 @@ from windpower.pipeline_registry import register_pipelines
 
 pytestmark = pytest.mark.e2e
 
-FLOWS = ("ingest-flow", "training-flow", "inference-flow", "monitoring-flow")
 SERVED = tuple(f"{flow}/{flow}" for flow in FLOWS)
 POOL_NAMES = {"ingest-flow": "ingest-pool", "training-flow": "training-pool",
               "inference-flow": "inference-pool", "monitoring-flow": "monitoring-pool"}
