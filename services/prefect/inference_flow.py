@@ -23,7 +23,7 @@ from prefect import flow
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import FORECAST_EVENT, PROMOTED_EVENT
-from windpower.orchestration.guard import INFERENCE_LIMIT
+from windpower.orchestration.guard import INFERENCE_LIMIT, run_guarded
 from windpower.orchestration.tasks import publish_inference_report
 
 PIPELINES = ("inference",)
@@ -53,9 +53,6 @@ def inference_flow(
     Returns:
         The ``inference_summary`` of the Kedro run.
     """
-    # Imported here: the serving process stays light (cli.serve).
-    from windpower.orchestration.session import run_guarded  # noqa: PLC0415
-
     _, summary = run_guarded(INFERENCE_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
                                  params)
     publish_inference_report(summary)

@@ -23,7 +23,7 @@ from prefect import flow
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import emit_degradation_event
-from windpower.orchestration.guard import MONITORING_LIMIT
+from windpower.orchestration.guard import MONITORING_LIMIT, run_guarded
 from windpower.orchestration.tasks import publish_monitoring_report
 
 PIPELINES = ("monitoring",)
@@ -53,9 +53,6 @@ def monitoring_flow(
     Returns:
         The ``monitoring_summary``: degradation report and quality per band.
     """
-    # Imported here: the serving process stays light (cli.serve).
-    from windpower.orchestration.session import run_guarded  # noqa: PLC0415
-
     stamp, summary = run_guarded(MONITORING_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
                                  params)
     publish_monitoring_report(summary)

@@ -28,7 +28,7 @@ from windpower.orchestration.events import (
     MISSING_EVENT,
     emit_model_promoted,
 )
-from windpower.orchestration.guard import TRAINING_LIMIT
+from windpower.orchestration.guard import TRAINING_LIMIT, run_guarded
 from windpower.orchestration.tasks import link_mlflow_run, publish_training_report
 
 PIPELINES = ("data_processing", "training")
@@ -59,9 +59,6 @@ def training_flow(
     Returns:
         The ``training_summary`` of the Kedro run.
     """
-    # Imported here: the serving process stays light (cli.serve).
-    from windpower.orchestration.session import run_guarded  # noqa: PLC0415
-
     stamp, summary = run_guarded(TRAINING_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
                                  params)
     link = link_mlflow_run(summary["mlflow_run_id"], return_state=True)

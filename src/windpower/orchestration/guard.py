@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from prefect import get_client
 from prefect.concurrency.sync import concurrency
 from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,33 @@ def run_exclusively(name: str, wait_seconds: float | None = None) -> Iterator[No
     ):
         log.info("Holding the '%s' slot.", name)
         yield
+
+
+def run_guarded(  # noqa: PLR0913, PLR0917 (the flow parameters, passed through)
+    limit: str,
+    pipeline_names: Sequence[str],
+    summary: str,
+    as_of: datetime | None,
+    kedro_env: str | None,
+    params: dict[str, Any] | None,
+) -> tuple[pd.Timestamp, dict[str, Any]]:
+    """A flow's body: its pipelines at ``as_of``, holding the flow's only slot.
+
+    Returns:
+        The run's ``as_of`` and the loaded ``summary`` output.
+    """
+    # Imported here, not by the flow modules: a flow container's serving process
+    # holds Prefect alone, without Kedro and pandas (cli.serve).
+    from windpower.orchestration.session import (  # noqa: PLC0415
+        run_kedro_pipelines,
+        run_parameters,
+    )
+
+    stamp, runtime = run_parameters(as_of, params)
+    with run_exclusively(limit):
+        result = run_kedro_pipelines(
+            pipeline_names, [summary], env=kedro_env, runtime_params=runtime)
+    return stamp, result.outputs[summary]
 
 
 def _run_logger() -> logging.Logger | logging.LoggerAdapter:

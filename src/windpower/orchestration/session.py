@@ -87,25 +87,3 @@ def run_parameters(
     """The run's ``as_of`` (default now, UTC) and its Kedro runtime parameters."""
     stamp = as_of_time(as_of)
     return stamp, {**(params or {}), "as_of": stamp.isoformat()}
-
-
-def run_guarded(  # noqa: PLR0913, PLR0917 (the flow parameters, passed through)
-    limit: str,
-    pipeline_names: Sequence[str],
-    summary: str,
-    as_of: datetime | None,
-    kedro_env: str | None,
-    params: dict[str, Any] | None,
-) -> tuple[pd.Timestamp, dict[str, Any]]:
-    """A flow's body: its pipelines at ``as_of``, holding the flow's only slot.
-
-    Returns:
-        The run's ``as_of`` and the loaded ``summary`` output.
-    """
-    from windpower.orchestration.guard import run_exclusively  # noqa: PLC0415
-
-    stamp, runtime = run_parameters(as_of, params)
-    with run_exclusively(limit):
-        result = run_kedro_pipelines(
-            pipeline_names, [summary], env=kedro_env, runtime_params=runtime)
-    return stamp, result.outputs[summary]
