@@ -1,15 +1,19 @@
-"""Shared fixtures: small generated data, project parameters, a temporary MLflow.
+"""Shared fixtures: small generated data, project parameters, a temporary MLflow
+and a temporary Prefect server.
 
 The data, the data_processing outputs and the small trained model are built once
 per session and shared: tests must treat them as read-only.
 """
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
 import pandas as pd
 import pytest
 from kedro.config import OmegaConfigLoader
+from prefect.testing.utilities import prefect_test_harness
 
 from windpower import settings
 from windpower.contract import check_turbines
@@ -23,6 +27,15 @@ def load_params(pipeline: str) -> dict:
     """The project's parameters for one pipeline, resolved as a run sees them."""
     loader = OmegaConfigLoader(str(PROJECT / "conf"), **settings.CONFIG_LOADER_ARGS)
     return loader["parameters"][pipeline]
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect server (sqlite) for the whole session; the tests that
+    run flows ask for it, so server-free tests never start it."""
+    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
 
 @pytest.fixture(scope="session")

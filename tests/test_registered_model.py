@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import use_mlflow_store
 from windpower.datasets.registry import RegisteredModelDataset
 from windpower.forecast_model import predict_frame
 from windpower.pipelines.training.evaluation import model_input
@@ -13,14 +14,18 @@ pytestmark = pytest.mark.unit
 COLUMNS = ["predicted_power_kw", "p10_power_kw", "p90_power_kw"]
 
 
-@pytest.fixture
-def loaded_model(mlflow_store, trained_bundle, model_tables):
-    """The small model logged, registered and loaded back as MLflow's pyfunc."""
+@pytest.fixture(scope="module")
+def loaded_model(tmp_path_factory, trained_bundle, model_tables):
+    """The small model logged, registered and loaded back as MLflow's pyfunc,
+    once for the module (the tests only predict with it)."""
     example = model_input(model_tables["holdout_table"].head(36))
-    with mlflow.start_run():
-        RegisteredModelDataset("windpower").save(
-            {"bundle": trained_bundle, "alias": "champion", "input_example": example})
-    return mlflow.pyfunc.load_model("models:/windpower@champion")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_mlflow_store(tmp_path_factory.mktemp("registry"), monkeypatch)
+        with mlflow.start_run():
+            RegisteredModelDataset("windpower").save(
+                {"bundle": trained_bundle, "alias": "champion",
+                 "input_example": example})
+        yield mlflow.pyfunc.load_model("models:/windpower@champion")
 
 
 def _forms(forecast: pd.DataFrame) -> dict[str, pd.DataFrame]:

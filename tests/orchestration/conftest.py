@@ -1,28 +1,17 @@
-"""Orchestration tests: one temporary Prefect server for the whole session and a
-toy Kedro project with windpower's pipeline names and summary outputs."""
+"""Orchestration tests: a toy Kedro project with windpower's pipeline names and
+summary outputs (the temporary Prefect server is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from kedro.framework.project import configure_project
-from prefect.testing.utilities import prefect_test_harness
 
 import windpower.orchestration.session as kedro_session
 
 TOY_PROJECT = Path(__file__).parent / "toy_project"
-
-
-@pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """One temporary Prefect server (sqlite) for every flow test; modules that run
-    flows ask for it (pytestmark), so server-free tests never start it."""
-    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture

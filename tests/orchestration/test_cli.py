@@ -176,6 +176,7 @@ def _run_training_flow(env: dict[str, str], timeout: float = 600
         stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_run_with_mlflow_unreachable_fails_naming_it(tmp_path: Path) -> None:
     result = _run_training_flow({
         "PREFECT_API_URL": PREFECT_API_URL.value(),  # the session's test server
