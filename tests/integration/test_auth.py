@@ -9,6 +9,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from prefect._internal.concurrency.services import _QueueServiceBase
 from prefect.settings import (
     PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
@@ -46,6 +47,9 @@ def auth_servers(backend) -> Iterator[dict[str, str]]:
             "db": backend.db_url("windpower", "windpower"),
         }
     finally:
+        # Flush the runs' logs and events while the server still answers: after,
+        # each flush would retry a dead server until its timeout.
+        _QueueServiceBase.drain_all(timeout=10)
         prefect_server.stop()
         mlflow_server.stop()
 
