@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
@@ -29,16 +30,30 @@ def project(tmp_path, monkeypatch, mlflow_store) -> Path:
     return make_project(tmp_path, monkeypatch, predictions_in_memory=True)
 
 
+@dataclass(frozen=True)
+class Trained:
+    """A project copy trained once for the module: the tests only read its
+    champion, or add versions after it (never a new champion)."""
+
+    root: Path
+    tracking_uri: str
+    refused_before: NoChampionError  # inference before any training
+    outputs: dict
+    session_id: str
+
+
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Iterator[str]:
-    """One project trained once for the tests that only read its champion; the
-    URI of its MLflow store (set as the tracking URI for this module)."""
+def trained(tmp_path_factory) -> Iterator[Trained]:
+    """Inference on the fresh project (refused), then the default pipeline once; the
+    tracking URI stays set for this module."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         tmp_path = tmp_path_factory.mktemp("trained")
         uri = use_mlflow_store(tmp_path, monkeypatch)
-        _run(make_project(tmp_path, monkeypatch, predictions_in_memory=True),
-             "__default__")
-        yield uri
+        root = make_project(tmp_path, monkeypatch, predictions_in_memory=True)
+        with pytest.raises(NoChampionError) as refused:
+            _run(root, "inference")
+        outputs, session_id = _run(root, "__default__")
+        yield Trained(root, uri, refused.value, outputs, session_id)
 
 
 def _run(root: Path, pipeline: str) -> tuple[dict, str]:
@@ -49,11 +64,10 @@ def _run(root: Path, pipeline: str) -> tuple[dict, str]:
         return summaries, session.session_id
 
 
-def test_pipelines_train_register_and_predict(project):
-    with pytest.raises(NoChampionError, match="no champion model registered yet"):
-        _run(project, "inference")
+def test_pipelines_train_register_and_predict(trained):
+    assert "no champion model registered yet" in str(trained.refused_before)
 
-    outputs, session_id = _run(project, "__default__")
+    project, outputs, session_id = trained.root, trained.outputs, trained.session_id
     summary = outputs["training_summary"]
     assert summary["alias"] == "champion" and summary["model_version"] == 1
     assert summary["model"]["mae"] < summary["baseline"]["mae"]
@@ -112,7 +126,7 @@ def test_registered_model_loads_without_windpower(trained):
         "print(m.predict(df)['predicted_power_kw'].round(1).tolist())\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True,
                           text=True, timeout=120, env=os.environ | {
-                              "MLFLOW_TRACKING_URI": trained},
+                              "MLFLOW_TRACKING_URI": trained.tracking_uri},
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().startswith("[")
