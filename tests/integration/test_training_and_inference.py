@@ -82,7 +82,10 @@ def _run(root: Path, pipeline: str, params: dict | None = None) -> dict:
     return {k: v.load() for k, v in datasets.items() if k.endswith("summary")}
 
 
-def test_training_registers_champion_with_metrics_and_plots(project, servers):
+def test_training_registers_champion_then_inference_upserts_predictions(
+        project, servers):
+    """One training serves both checks: the champion it registers, then two
+    inference runs that store its predictions once."""
     summary = _run(project, "__default__")["training_summary"]
 
     client = mlflow.MlflowClient(servers.mlflow_url)
@@ -96,14 +99,11 @@ def test_training_registers_champion_with_metrics_and_plots(project, servers):
     model = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
     assert model.metadata.signature is not None
 
-
-def test_inference_upserts_predictions_and_rerun_adds_no_rows(project, servers):
-    _run(project, "__default__")
     first = _run(project, "inference")["inference_summary"]
     rows = _count_predictions(servers.windpower_db_url)
     assert rows == first["rows_scored"] > 0
 
-    _run(project, "inference")
+    _run(project, "inference")  # the same forecast again: updated, not added
     assert _count_predictions(servers.windpower_db_url) == rows
     with psycopg2.connect(servers.windpower_db_url) as connection:
         with connection.cursor() as cursor:
