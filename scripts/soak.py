@@ -101,9 +101,14 @@ class Soak:
                 return found
 
     def memory(self) -> dict[str, float]:
-        """Per service, the least of three samples 5 s apart (runs come and go)."""
+        """Per service, the least of samples 5 s apart over a minute.
+
+        A served flow's runs are child processes of its container that come and go
+        (ingest starts one a minute): the least sample is the service between runs,
+        which is what a leak would show in.
+        """
         samples = []
-        for _ in range(3):
+        for _ in range(13):
             samples.append(memory_by_service(self.args.project))
             time.sleep(5)
         return {k: min(s.get(k, 0.0) for s in samples) for k in samples[0]}
@@ -262,7 +267,7 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
         f"\n- {names.get(r['flow_id'])} {r['name']} {r['state_type']}: "
         f"{((r.get('state') or {}).get('message') or '')[:200]}" for r in failed))
     soak.say()
-    soak.say("## Memory per service (least of 3 samples 5 s apart)")
+    soak.say("## Memory per service (least of 13 samples 5 s apart)")
     soak.say()
     _memory_table(soak, memory)
     _postgres_memory(soak, sizes)

@@ -1,0 +1,67 @@
+"""The test suite's time: ``pytest -m "not e2e"`` in the trainer, as the README runs it.
+
+  python3 benchmarks/suite.py [--project wp-suite] [--report docs/testing.md]
+
+Runs on the host (standard library only) in its own compose project (no stack
+needed: the suite starts its own servers), prints the wall time, the pytest
+summary and the slowest tests with date, commit and load, and with ``--report``
+replaces the block between the markers in that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common import ROOT, load
+
+BEGIN, END = "<!-- suite.py begin -->", "<!-- suite.py end -->"
+
+
+def _commit() -> str:
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True, check=False).stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--project", default="wp-suite")
+    parser.add_argument("--slowest", type=int, default=10)
+    parser.add_argument("--report", type=Path, help="write the figures into this file")
+    args = parser.parse_args()
+    env = os.environ | {"COMPOSE_PROJECT_NAME": args.project}
+    started, load_before = datetime.now(UTC), load()
+    clock = time.monotonic()
+    done = subprocess.run(
+        ["docker", "compose", "run", "--rm", "trainer", "pytest", "-m", "not e2e",
+         "-q", f"--durations={args.slowest}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - clock
+    subprocess.run(["docker", "compose", "down", "-v"], cwd=ROOT, env=env,
+                   capture_output=True, check=False)
+    lines = done.stdout.splitlines()
+    summary = next((line for line in reversed(lines) if " in " in line), "?")
+    slowest = [line for line in lines if line[:1].isdigit() and "s " in line[:9]]
+    report = [
+        f"`docker compose run --rm trainer pytest -m \"not e2e\"`: **{seconds:.0f} s** "
+        f"wall ({summary.strip('= ')}); {started:%Y-%m-%d %H:%M} UTC, commit "
+        f"{_commit()}, load {load_before} before, {load()} after.",
+        "", "Slowest:", "", *(f"- `{line.strip()}`" for line in slowest[:args.slowest]),
+    ]
+    print("\n".join(report))  # noqa: T201, a script's report
+    if args.report:
+        text = args.report.read_text()
+        head, rest = text.split(BEGIN)
+        tail = rest.split(END)[1]
+        args.report.write_text(f"{head}{BEGIN}\n" + "\n".join(report)
+                               + f"\n{END}{tail}")
+    return done.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
