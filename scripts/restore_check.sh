@@ -2,7 +2,8 @@
 # The backup's end-to-end check: back up the running stack (COMPOSE_PROJECT_NAME,
 # default windpower), restore it into fresh volumes of a throwaway project
 # (RESTORE_PROJECT, default <project>-restore, random host ports, every served
-# schedule at 1 minute), bring that up and run tests/e2e/test_restore.py in it.
+# schedule at 1 minute), take its containers down and up again (state lives in
+# volumes) and run tests/e2e/test_restore.py in it.
 # Always removes the throwaway project (volumes included); prints its duration.
 #   scripts/restore_check.sh        (CI: .ci/run, after the e2e tests)
 set -euo pipefail
@@ -24,6 +25,9 @@ cleanup() { docker compose --profile tools --profile ops down -v --remove-orphan
 trap cleanup EXIT
 cleanup  # fresh volumes
 docker compose run --rm restore "$name"
+# Containers removed, volumes kept: what the tests then find lived in the volumes,
+# so this is also the check that the stack's state survives `down` and `up`.
+docker compose down
 docker compose up -d --wait
 docker compose run --rm -e WINDPOWER_RESTORE_MANIFEST="$manifest" trainer \
     pytest -m restore tests/e2e/test_restore.py
