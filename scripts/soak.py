@@ -12,10 +12,11 @@ the vacuum every 5 min; flow runs 2 h, so none is deleted before it is counted).
 It prints, and writes as Markdown with date, commit and load:
 - flow runs due in the soak window by final state, and every run still Running,
   Pending or Late after a grace period (a stuck run);
-- memory per service (``docker stats``) after start, after 5 minutes, after the
-  warm-up (``--warmup-minutes``: caches such as Postgres' shared buffers fill
-  first, as on any stack that has run a while) and at the end, with the growth
-  over the measured ``--minutes`` that follow the warm-up;
+- memory per service (``docker stats``, and its processes' private memory from
+  the cgroup's memory.stat) after start, after 5 minutes, after the warm-up
+  (``--warmup-minutes``: caches such as Postgres' shared buffers fill first, as
+  on any stack that has run a while) and at the end, with the growth over the
+  measured ``--minutes`` that follow the warm-up;
 - the size of each database every ``--sample-minutes``, the Prefect database's
   growth per hour and per run, and a year projected from it.
 """
@@ -30,6 +31,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,18 +102,40 @@ class Soak:
             if len(page) < 200:
                 return found
 
-    def memory(self) -> dict[str, float]:
-        """Per service, the least of samples 5 s apart over a minute.
+    def memory(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Per service, the least of samples 5 s apart over a minute: ``docker
+        stats``, and the private memory of its processes (memory.stat).
 
         A served flow's runs are child processes of its container that come and go
         (ingest starts one a minute): the least sample is the service between runs,
-        which is what a leak would show in.
+        which is what a leak would show in. docker stats also counts the page cache
+        of the files the container has read (the image's Python packages: each new
+        code path a run imports adds pages, up to the image's size, and the kernel
+        takes them back under pressure); the private memory is what a leak grows.
         """
-        samples = []
+        usage, private = [], []
         for _ in range(13):
-            samples.append(memory_by_service(self.args.project))
+            usage.append(memory_by_service(self.args.project))
+            private.append(self.private_memory())
             time.sleep(5)
-        return {k: min(s.get(k, 0.0) for s in samples) for k in samples[0]}
+        return ({k: min(s.get(k, 0.0) for s in usage) for k in usage[0]},
+                {k: min(s.get(k, 0.0) for s in private) for k in private[0]})
+
+    def private_memory(self) -> dict[str, float]:
+        """Per service, bytes its processes hold themselves: memory.stat ``anon``
+        (cgroup v2) or ``total_rss`` (v1), without page cache and shared memory."""
+        def read(service: str) -> dict[str, str]:
+            out = self.compose(
+                "exec", "-T", service, "sh", "-c", "cat /sys/fs/cgroup/memory.stat "
+                "2>/dev/null || cat /sys/fs/cgroup/memory/memory.stat", check=False)
+            return dict(line.split() for line in out.splitlines()
+                        if line.count(" ") == 1)
+
+        services = self.compose("ps", "--services").split()
+        with ThreadPoolExecutor(len(services) or 1) as pool:
+            stats = dict(zip(services, pool.map(read, services), strict=True))
+        return {service: float(stat.get("anon", stat.get("total_rss", "nan")))
+                for service, stat in stats.items() if stat}
 
     def sizes(self) -> dict[str, int]:
         return {name: int(size) for name, size in self.psql("postgres", SIZES_SQL)}
@@ -224,7 +248,8 @@ def main() -> int:
 def _soak(soak: Soak, args: argparse.Namespace) -> int:
     soak.compose("up", "-d", "--wait")
     start = datetime.now(UTC)
-    memory = {"after up": soak.memory()}
+    memory, private = {}, {}
+    memory["after up"], private["after up"] = soak.memory()
     sizes: list[tuple[float, dict[str, int], tuple[int, int]]] = []
     total = args.warmup_minutes + args.minutes
     end = start + timedelta(minutes=total)
@@ -235,13 +260,14 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
         print(f"  {minute:5.1f} min: {sizes[-1][1]} events {sizes[-1][2]} "  # noqa: T201
               f"load {load()}", flush=True)
         while marks and minute >= marks[0]:
-            memory[f"+{marks.pop(0):.0f} min"] = soak.memory()
+            stage = f"+{marks.pop(0):.0f} min"
+            memory[stage], private[stage] = soak.memory()
         next_mark = start + timedelta(minutes=marks[0] if marks else total)
         time.sleep(max(0.0, min(args.sample_minutes * 60,
                                 (next_mark - datetime.now(UTC)).total_seconds(),
                                 (end - datetime.now(UTC)).total_seconds())))
     sizes.append((total, soak.sizes(), soak.events(), soak.postgres_memory()))
-    memory["end"] = soak.memory()
+    memory["end"], private["end"] = soak.memory()
     # Runs due in the window: wait for the last ones to finish, then judge.
     deadline = time.monotonic() + args.grace_minutes * 60
     while True:
@@ -266,10 +292,7 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
     soak.say(f"Failed, crashed or cancelled: {len(failed)}" + "".join(
         f"\n- {names.get(r['flow_id'])} {r['name']} {r['state_type']}: "
         f"{((r.get('state') or {}).get('message') or '')[:200]}" for r in failed))
-    soak.say()
-    soak.say("## Memory per service (least of 13 samples 5 s apart)")
-    soak.say()
-    _memory_table(soak, memory)
+    _memory_report(soak, memory, private)
     _postgres_memory(soak, sizes)
     _size_report(soak, sizes, runs)
     tables = soak.psql("prefect", TABLES_SQL)
@@ -279,6 +302,19 @@ def _soak(soak: Soak, args: argparse.Namespace) -> int:
     soak.say()
     soak.say(f"Finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load {load()}.")
     return 1 if stuck else 0
+
+
+def _memory_report(soak: Soak, memory: dict, private: dict) -> None:
+    soak.say()
+    soak.say("## Memory per service (least of 13 samples 5 s apart)")
+    soak.say()
+    _memory_table(soak, memory)
+    soak.say()
+    soak.say("Private memory per service (memory.stat anon, or total_rss on cgroup "
+             "v1: docker stats without the page cache of files read and without "
+             "shared memory; least of the same 13 samples):")
+    soak.say()
+    _memory_table(soak, private)
 
 
 def _postgres_memory(soak: Soak, sizes: list) -> None:
