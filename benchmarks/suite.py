@@ -39,7 +39,7 @@ def main() -> int:
     clock = time.monotonic()
     done = subprocess.run(
         ["docker", "compose", "run", "--rm", "trainer", "pytest", "-m", "not e2e",
-         "-q", f"--durations={args.slowest}"],
+         "-q", "-rfE", "--tb=short", f"--durations={args.slowest}"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - clock
     subprocess.run(["docker", "compose", "down", "-v"], cwd=ROOT, env=env,
@@ -54,6 +54,10 @@ def main() -> int:
         "", "Slowest:", "", *(f"- `{line.strip()}`" for line in slowest[:args.slowest]),
     ]
     print("\n".join(report))  # noqa: T201, a script's report
+    if done.returncode:
+        # A failed suite's figures mean nothing: show why instead of writing them.
+        print(done.stdout[-20000:], done.stderr[-5000:], sep="\n", file=sys.stderr)  # noqa: T201
+        return done.returncode
     if args.report:
         text = args.report.read_text()
         head, rest = text.split(BEGIN)
