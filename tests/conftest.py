@@ -15,6 +15,7 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from prefect.testing.utilities import prefect_test_harness
 
+from tests import background
 from windpower import settings
 from windpower.contract import check_turbines
 from windpower.synthetic import generate_dataset
@@ -118,3 +119,28 @@ def trained_bundle(model_tables) -> dict:
     curve = fit_baseline(model_tables["train_table"], params)
     return train_model(model_tables["train_table"], curve, model_tables["turbines"],
                        params, load_params("data_processing")["features"])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "run_last: ordered last in the session (a scenario started early "
+        "and checked late, so its wait overlaps the other tests)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Server-free tests first, while the servers start in the background; then
+    the tests that need them; run_last ones at the end."""
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("run_last"):
+            return 2
+        return 1 if background.needs_background(item) else 0
+
+    items.sort(key=rank)  # stable: tests keep their order within a rank
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    background.begin_for(session.items)
+
+
+def pytest_sessionfinish() -> None:
+    background.stop_all()

@@ -4,8 +4,8 @@ One Postgres (`postgres:17`) initialised by the stack's own init script (three
 databases, each reachable by its role only), and an MLflow server and a Prefect
 server from the project image with the stack's settings (read from
 docker-compose.yml), on one private Docker network, as in the stack. The servers
-are session-scoped (they take ~30 s to start); each test resets the data it relies
-on.
+are session-scoped and start in the background (tests/background.py: they take
+~20 s); each test resets the data it relies on.
 
 Inside the trainer container the tests reach the containers' published ports
 through the Docker host's gateway (TESTCONTAINERS_CONNECTION_MODE=gateway_ip, set by
@@ -25,6 +25,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import ExecWaitStrategy, HttpWaitStrategy
 
+from tests.background import background_fixture, stop_at_session_end
 from tests.integration.compose import POSTGRES_INIT_SCRIPT, service_env
 
 PROJECT_IMAGE = os.environ.get("WINDPOWER_IMAGE", "windpower:local")
@@ -99,23 +100,6 @@ def _start_project_server(
     return container.start()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    for name in ("run_first", "run_last"):
-        config.addinivalue_line(
-            "markers", f"{name}: ordered {name.split('_')[1]} in the session (a "
-            "scenario started early and checked late, waiting meanwhile)")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked run_first go first in the session, run_last ones last."""
-    def rank(item: pytest.Item) -> int:
-        if item.get_closest_marker("run_first"):
-            return 0
-        return 2 if item.get_closest_marker("run_last") else 1
-
-    items.sort(key=rank)  # stable: the rest keep their order
-
-
 @pytest.fixture(scope="module", autouse=True)
 def fresh_prefect_services() -> Iterator[None]:
     """Stop Prefect's background services after each module.
@@ -143,15 +127,14 @@ class Backend:
         )
 
 
-@pytest.fixture(scope="session")
-def backend() -> Iterator[Backend]:
+@background_fixture()
+def backend() -> Backend:
     password = uuid.uuid4().hex
-    with Network() as network:
-        postgres = _start_postgres(network, password)
-        try:
-            yield Backend(network, postgres, password)
-        finally:
-            postgres.stop()
+    network = Network().create()
+    stop_at_session_end(network.remove)
+    postgres = _start_postgres(network, password)
+    stop_at_session_end(postgres.stop)
+    return Backend(network, postgres, password)
 
 
 def start_mlflow(backend: Backend, database: str, **env: str) -> DockerContainer:
@@ -197,17 +180,15 @@ def start_together(*starts: Callable[[], DockerContainer]) -> list[DockerContain
         return list(pool.map(lambda start: start(), starts))
 
 
-@pytest.fixture(scope="session")
-def servers(backend: Backend) -> Iterator[Servers]:
+@background_fixture("backend")
+def servers(backend: Backend) -> Servers:
     """Postgres, MLflow and Prefect servers, as in the compose stack."""
     mlflow, prefect = start_together(lambda: start_mlflow(backend, "mlflow"),
                                      lambda: start_prefect(backend, "prefect"))
-    try:
-        yield Servers(
-            windpower_db_url=backend.db_url("windpower", "windpower"),
-            mlflow_url=_url(mlflow, 5001),
-            prefect_api_url=f"{_url(prefect, 4200)}/api",
-        )
-    finally:
-        prefect.stop()
-        mlflow.stop()
+    stop_at_session_end(mlflow.stop)
+    stop_at_session_end(prefect.stop)
+    return Servers(
+        windpower_db_url=backend.db_url("windpower", "windpower"),
+        mlflow_url=_url(mlflow, 5001),
+        prefect_api_url=f"{_url(prefect, 4200)}/api",
+    )

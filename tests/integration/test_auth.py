@@ -4,12 +4,10 @@ servers refuse unauthenticated requests and the flows still work."""
 import base64
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
 import pytest
-from prefect._internal.concurrency.services import _QueueServiceBase
 from prefect.settings import (
     PREFECT_API_AUTH_STRING,
     PREFECT_API_URL,
@@ -17,6 +15,7 @@ from prefect.settings import (
 )
 
 import windpower.orchestration.session as orchestration_session
+from tests.background import background_fixture, stop_at_session_end
 from tests.integration.conftest import (
     _url,
     start_mlflow,
@@ -31,8 +30,8 @@ USER = "admin"
 PASSWORD = uuid.uuid4().hex
 
 
-@pytest.fixture(scope="module")
-def auth_servers(backend) -> Iterator[dict[str, str]]:
+@background_fixture("backend")
+def auth_servers(backend) -> dict[str, str]:
     """An MLflow and a Prefect server with auth on, started with the .env variables."""
     mlflow_server, prefect_server = start_together(
         lambda: start_mlflow(backend, "mlflow_auth", MLFLOW_AUTH_USERNAME=USER,
@@ -40,18 +39,16 @@ def auth_servers(backend) -> Iterator[dict[str, str]]:
         lambda: start_prefect(backend, "prefect_auth",
                               PREFECT_AUTH_STRING=f"{USER}:{PASSWORD}"),
     )
-    try:
-        yield {
-            "mlflow": _url(mlflow_server, 5001),
-            "prefect": f"{_url(prefect_server, 4200)}/api",
-            "db": backend.db_url("windpower", "windpower"),
-        }
-    finally:
-        # Flush the runs' logs and events while the server still answers: after,
-        # each flush would retry a dead server until its timeout.
-        _QueueServiceBase.drain_all(timeout=10)
-        prefect_server.stop()
-        mlflow_server.stop()
+    # The module's runs flush their logs and events before the servers stop
+    # (fresh_prefect_services, at the end of the module): after, each flush would
+    # retry a dead server until its timeout.
+    stop_at_session_end(mlflow_server.stop)
+    stop_at_session_end(prefect_server.stop)
+    return {
+        "mlflow": _url(mlflow_server, 5001),
+        "prefect": f"{_url(prefect_server, 4200)}/api",
+        "db": backend.db_url("windpower", "windpower"),
+    }
 
 
 def _status(url: str, *, data: bytes | None = None, auth: bool = False) -> int:

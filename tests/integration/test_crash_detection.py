@@ -1,8 +1,9 @@
 """A run whose process dies is marked CRASHED by the heartbeat automation, within
 three missed heartbeats, on a real Prefect server (as in the stack).
 
-The run is killed by the first test of the session and checked by the last one, so
-the ~90 s wait for missed heartbeats overlaps the rest of the suite.
+The run is killed in the background as soon as the servers are up
+(tests/background.py) and checked by the last test of the session, so the ~90 s
+wait for missed heartbeats overlaps the rest of the suite.
 """
 
 import os
@@ -23,6 +24,7 @@ from prefect.settings import (
     temporary_settings,
 )
 
+from tests.background import background_fixture
 from windpower.orchestration.crashes import MISSED_HEARTBEATS, ensure_crash_detection
 
 pytestmark = pytest.mark.integration
@@ -71,9 +73,10 @@ class KilledRun:
 
     flow_run_id: UUID
     killed_at: float  # time.monotonic()
+    state_after_kill: StateType  # read just after the kill
 
 
-@pytest.fixture(scope="session")
+@background_fixture("servers")
 def killed_run(servers) -> KilledRun:
     """Crash detection on (as the set-up step does), then a flow process killed
     after its first heartbeat."""
@@ -87,13 +90,12 @@ def killed_run(servers) -> KilledRun:
         finally:
             process.kill()  # SIGKILL: nothing reports the end of the run
             process.wait()
-    return KilledRun(flow_run_id, time.monotonic())
+        killed_at = time.monotonic()
+        return KilledRun(flow_run_id, killed_at, _state_type(flow_run_id))
 
 
-@pytest.mark.run_first
-def test_killed_flow_process_leaves_its_run_running(servers, killed_run):
-    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        assert _state_type(killed_run.flow_run_id) == StateType.RUNNING
+def test_killed_flow_process_leaves_its_run_running(killed_run):
+    assert killed_run.state_after_kill == StateType.RUNNING
 
 
 @pytest.mark.run_last

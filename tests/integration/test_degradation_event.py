@@ -1,9 +1,15 @@
 """The closed loop's event on a real Prefect server: emitted only when degraded,
-and the training trigger starts at most one run per cooldown."""
+and the training trigger starts at most one run per cooldown.
+
+The trigger is set up and sent its events by one test and checked by the last test
+of the session, so the wait for wrongly started runs overlaps the other tests.
+"""
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from prefect import flow
@@ -24,6 +30,7 @@ pytestmark = pytest.mark.integration
 REPORT = {"degraded": True, "turbines": ["T2"], "reasons": {"T2": ["concept"]},
           "evidence": {"T2": {"concept": {"value": 0.15, "samples": 900}}},
           "champion_version": 3}
+LATER_EVENTS_SETTLE_SECONDS = 10  # for the trigger service to act on later events
 
 
 @flow(name="retrain-probe")
@@ -69,22 +76,53 @@ def test_degradation_event_is_emitted_only_when_degraded(prefect_api):
     assert event.payload["champion_version"] == 3
 
 
-def test_retrain_trigger_runs_once_per_cooldown(prefect_api):
-    trigger = retrain_on_degradation(cooldown=timedelta(hours=1))
-    deployment_id = retrain_probe.to_deployment(
-        name="probe", triggers=[trigger]).apply()
-    time.sleep(5)  # the server's trigger service loads the new automation
+@dataclass(frozen=True)
+class TriggeredDeployment:
+    """A deployment with the retraining trigger, sent degradation events until
+    one started a run, then sent more within the cooldown."""
 
-    for _ in range(3):
-        emit_degradation_event(REPORT)
+    deployment_id: UUID
+    last_event_at: float  # time.monotonic()
+
+
+def _trigger_runs(deployment_id: UUID) -> list:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_runs(deployment_filter=DeploymentFilter(
+            id=DeploymentFilterId(any_=[deployment_id])))
+
+
+@pytest.fixture(scope="session")
+def triggered_deployment(servers) -> TriggeredDeployment:
+    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
+        trigger = retrain_on_degradation(cooldown=timedelta(hours=1))
+        deployment_id = retrain_probe.to_deployment(
+            name="probe", triggers=[trigger]).apply()
+
+        def event_started_a_run() -> list:
+            # Events sent before the server's trigger service loaded the new
+            # automation start nothing: keep sending until one does.
+            emit_degradation_event(REPORT)
+            EventsWorker.drain_all(timeout=10)
+            return _wait(lambda: _trigger_runs(deployment_id), 2)
+
+        assert _wait(event_started_a_run, 60), "the trigger started no run"
+        for _ in range(2):
+            emit_degradation_event(REPORT)
         EventsWorker.drain_all(timeout=10)
-        time.sleep(2)
+    return TriggeredDeployment(deployment_id, time.monotonic())
 
-    def runs() -> list:
-        with get_client(sync_client=True) as client:
-            return client.read_flow_runs(deployment_filter=DeploymentFilter(
-                id=DeploymentFilterId(any_=[deployment_id])))
 
-    assert _wait(runs, 60), "the trigger started no run"
-    time.sleep(10)  # give the later events time to (wrongly) start more runs
-    assert len(runs()) == 1
+def test_retrain_trigger_starts_a_run_on_degradation(servers, triggered_deployment):
+    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
+        assert len(_trigger_runs(triggered_deployment.deployment_id)) == 1
+
+
+@pytest.mark.run_last
+def test_retrain_trigger_runs_once_per_cooldown(servers, triggered_deployment):
+    """Checked at the end of the session, so the later events have had time to
+    (wrongly) start more runs while the other tests ran."""
+    settle = LATER_EVENTS_SETTLE_SECONDS - (
+        time.monotonic() - triggered_deployment.last_event_at)
+    time.sleep(max(settle, 0))
+    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
+        assert len(_trigger_runs(triggered_deployment.deployment_id)) == 1

@@ -1,8 +1,9 @@
 """A real Postgres (postgres:17, as in compose) for the store tests.
 
-One container per session, with the ``windpower`` role and database as
-docker/postgres/init-databases.sh makes them; each test gets the migrated schema
-with every table emptied, or a fresh database of its own (``fresh_db_url``).
+One container per session, started in the background (tests/background.py), with
+the ``windpower`` role and database as docker/postgres/init-databases.sh makes
+them; each test gets the migrated schema with every table emptied, or a fresh
+database of its own (``fresh_db_url``).
 """
 
 import uuid
@@ -13,6 +14,7 @@ import pytest
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.wait_strategies import ExecWaitStrategy
 
+from tests.background import background_fixture, stop_at_session_end
 from windpower.store import connect, migrate
 
 TABLES = ("turbines", "readings", "weather_forecasts", "rejected_rows",
@@ -41,8 +43,8 @@ class Server:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[Server]:
+@background_fixture()
+def pg_server() -> Server:
     password = uuid.uuid4().hex
     container = (
         DockerContainer("postgres:17")
@@ -52,17 +54,15 @@ def pg_server() -> Iterator[Server]:
                                        "postgres"]).with_startup_timeout(120))
     )
     container.start()
-    try:
-        server = Server(container, password)
-        admin = psycopg2.connect(server.url("postgres", "postgres"))
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute("CREATE ROLE windpower LOGIN PASSWORD %s", (password,))
-            cur.execute("CREATE DATABASE windpower OWNER windpower")
-        admin.close()
-        yield server
-    finally:
-        container.stop()
+    stop_at_session_end(container.stop)
+    server = Server(container, password)
+    admin = psycopg2.connect(server.url("postgres", "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("CREATE ROLE windpower LOGIN PASSWORD %s", (password,))
+        cur.execute("CREATE DATABASE windpower OWNER windpower")
+    admin.close()
+    return server
 
 
 @pytest.fixture(scope="session")

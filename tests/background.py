@@ -1,0 +1,79 @@
+"""Session fixtures started in the background, as soon as collection shows that a
+selected test needs them.
+
+Starting the test servers takes ~20 s, mostly spent waiting on containers, and the
+suite runs on one core of two: started in a thread while the server-free tests
+run (tests/conftest.py orders the tests that need these fixtures last), the
+servers are ready when the first test needs them. A fixture's error is raised in
+the tests that use it, as for any fixture.
+
+    @background_fixture("servers")   # the background fixtures it needs
+    def killed_run(servers): ...     # runs in a thread; returns the value
+
+What a start function leaves running it hands to ``stop_at_session_end``: the
+fixture itself has no teardown (it may be started and never requested).
+"""
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import pytest
+
+_STARTS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {}
+_started: dict[str, Future] = {}
+_stops: list[Callable[[], object]] = []
+# Enough threads that every start can wait on its dependencies at once.
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="background-fixture")
+
+
+def background_fixture(*after: str) -> Callable[[Callable[..., Any]], Any]:
+    """A session fixture computed in a thread, after the background fixtures
+    named in ``after`` (passed to it in that order)."""
+    def decorate(start: Callable[..., Any]) -> Any:
+        name = start.__name__
+        _STARTS[name] = (start, after)
+
+        @pytest.fixture(scope="session", name=name)
+        def awaited() -> Any:
+            _begin(name)  # already begun unless requested in an unforeseen way
+            return _started[name].result()
+
+        awaited.__doc__ = start.__doc__
+        return awaited
+    return decorate
+
+
+def needs_background(item: pytest.Item) -> bool:
+    return not _STARTS.keys().isdisjoint(item.fixturenames)
+
+
+def begin_for(items: list[pytest.Item]) -> None:
+    """Start every background fixture that one of ``items`` needs."""
+    for item in items:
+        for name in _STARTS.keys() & set(item.fixturenames):
+            _begin(name)
+
+
+def _begin(name: str) -> None:
+    if name in _started:
+        return
+    start, after = _STARTS[name]
+    for dependency in after:
+        _begin(dependency)
+    _started[name] = _pool.submit(
+        lambda: start(*(_started[dependency].result() for dependency in after)))
+
+
+def stop_at_session_end(stop: Callable[[], object]) -> None:
+    _stops.append(stop)
+
+
+def stop_all() -> None:
+    """Wait for the starts still running, then stop what they left, newest first."""
+    wait(_started.values())
+    while _stops:
+        try:
+            _stops.pop()()
+        except Exception as error:  # noqa: BLE001 (one failed stop must not keep the rest running)
+            print(f"background fixture: stopping failed: {error!r}")
