@@ -6,13 +6,18 @@ per session and shared: tests must treat them as read-only.
 """
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from tempfile import mkdtemp
 
 import mlflow
 import pandas as pd
+import prefect.testing.utilities
 import pytest
 from kedro.config import OmegaConfigLoader
+from prefect.server.api.server import SubprocessASGIServer
+from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
 from tests import background
@@ -30,13 +35,34 @@ def load_params(pipeline: str) -> dict:
     return loader["parameters"][pipeline]
 
 
+@background.background_fixture()
+def prefect_server_process() -> SubprocessASGIServer:
+    """The temporary Prefect server's process, started in the background: its
+    start (a sqlite database migrated from scratch) takes 10-15 s."""
+    directory = mkdtemp(prefix="prefect-test-")
+    background.stop_at_session_end(lambda: shutil.rmtree(directory, ignore_errors=True))
+    database = Path(directory) / "prefect.db"
+    server = SubprocessASGIServer(port=prefect.testing.utilities._find_available_port())
+    # The process reads its database from the settings at start.
+    with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL:
+                             f"sqlite+aiosqlite:///{database}"}):
+        server.start(timeout=120)
+    background.stop_at_session_end(server.stop)
+    return server
+
+
 @pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
+def prefect_server(prefect_server_process) -> Iterator[None]:
     """One temporary Prefect server (sqlite) for the whole session; the tests that
     run flows ask for it, so server-free tests never start it."""
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    # Prefect's harness, on the process started above: it finds a running server
+    # on the port it is given and only points this process's settings at it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prefect.testing.utilities, "_find_available_port",
+                      lambda: prefect_server_process.port)
+        with prefect_test_harness(server_startup_timeout=120):
+            yield
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +84,7 @@ def dp_params() -> dict:
 def fast_training_params() -> dict:
     """Training parameters made fast for tests (same structure as conf/base)."""
     params = load_params("training")
+    params["threads"] = 1  # as in tests/project_copy.py: faster on small data
     params["estimator"] |= {"max_iter": 40, "early_stopping": False}
     params["ablation"] |= {"max_rows": 5000}
     params["ablation"]["estimator"] |= {"max_iter": 10}

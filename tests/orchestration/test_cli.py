@@ -110,14 +110,14 @@ def test_configured_mlflow_waits_for_a_server_still_starting(
     server.server_close()  # the port is known, nothing listens yet
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.setenv(WAIT_ENV, "30")
-    late = threading.Timer(3.0, _serve_health, args=(server.server_port,))
+    late = threading.Timer(1.5, _serve_health, args=(server.server_port,))
     late.start()
     started = time.monotonic()
     try:
         assert configured_mlflow(tmp_path) is None
     finally:
         late.join()
-    assert time.monotonic() - started >= 2.5, "answered before the server was up"
+    assert time.monotonic() - started >= 1.2, "answered before the server was up"
     assert os.environ["MLFLOW_TRACKING_URI"] == uri
 
 

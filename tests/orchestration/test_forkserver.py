@@ -65,6 +65,7 @@ def _cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_served_run_is_forked_from_the_forkserver(monkeypatch, tmp_path):
     # Undo the patch after the test; the forkserver process itself stays.
     monkeypatch.setattr(prefect.flow_engine, "multiprocessing", multiprocessing)
@@ -75,6 +76,7 @@ def test_served_run_is_forked_from_the_forkserver(monkeypatch, tmp_path):
     assert "multiprocessing.forkserver" in _cmdline(ids["ppid"])
 
 
+@pytest.mark.usefixtures("prefect_server")
 def test_forkserver_switched_off_runs_are_spawned(monkeypatch, tmp_path):
     monkeypatch.setattr(prefect.flow_engine, "multiprocessing", multiprocessing)
     monkeypatch.setenv(SWITCH_ENV, "false")

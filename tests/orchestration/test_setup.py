@@ -10,7 +10,7 @@ from windpower.orchestration.guard import FLOW_LIMITS
 from windpower.orchestration.pools import DOCKER_POOL
 from windpower.orchestration.setup import WORK_POOL, set_up_prefect
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
 
 def test_set_up_twice_leaves_one_of_everything() -> None:
