@@ -165,6 +165,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)  # stable: tests keep their order within a rank
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    background.begin_while_collecting(item)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     background.begin_for(session.items)
 
