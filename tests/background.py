@@ -93,6 +93,12 @@ def _begin(name: str) -> None:
         lambda: start(*(_started[dependency].result() for dependency in after)))
 
 
+def wait_for_users_of(name: str) -> None:
+    """Wait for the started background fixtures that need fixture ``name``."""
+    wait([_started[user] for user, (_, after) in _STARTS.items()
+          if user in _started and name in after])
+
+
 def stop_at_session_end(stop: Callable[[], object]) -> None:
     _stops.append(stop)
 

@@ -56,6 +56,9 @@ def prefect_server(prefect_server_process) -> Iterator[None]:
     """One temporary Prefect server (sqlite) for the whole session; the tests that
     run flows ask for it, so server-free tests never start it."""
     os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
+    # Scenarios set up on the server in the background (tests/orchestration/
+    # test_setup.py) finish before any test here runs flows on it.
+    background.wait_for_users_of("prefect_server_process")
     # Prefect's harness, on the process started above: it finds a running server
     # on the port it is given and only points this process's settings at it.
     with pytest.MonkeyPatch.context() as patch:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from prefect import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from tests.background import background_fixture
 from windpower.orchestration.crashes import AUTOMATION_NAME
 from windpower.orchestration.guard import FLOW_LIMITS
 from windpower.orchestration.pools import DOCKER_POOL
@@ -13,10 +15,18 @@ from windpower.orchestration.setup import WORK_POOL, set_up_prefect
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
 
+@background_fixture("prefect_server_process")
+def set_up_twice(server) -> None:
+    """The set-up run twice, as by a second `docker compose up` on the same volumes:
+    in the background, as `prefect deploy` takes ~3 s a time in its own process."""
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        set_up_prefect()
+        set_up_prefect()
+
+
+@pytest.mark.usefixtures("set_up_twice")
 def test_set_up_twice_leaves_one_of_everything() -> None:
     # The schema's migrations have their own tests (tests/store/test_migrations.py).
-    set_up_prefect()
-    set_up_prefect()  # a second `docker compose up` on the same volumes
     with get_client(sync_client=True) as client:
         assert client.read_work_pool(WORK_POOL).type == "process"
         for name in FLOW_LIMITS:
