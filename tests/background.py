@@ -11,10 +11,13 @@ the tests that use it, as for any fixture.
     def killed_run(servers): ...     # runs in a thread; returns the value
 
 What a start function leaves running it hands to ``stop_at_session_end``: the
-fixture itself has no teardown (it may be started and never requested).
+fixture itself has no teardown (it may be started and never requested). It runs
+beside the tests, in their process: the processes it starts get
+``session_environment()`` and an explicit working directory.
 """
 
 import functools
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -23,6 +26,10 @@ import pytest
 from _pytest.mark import MarkMatcher  # -m's own matcher (no public equivalent)
 from _pytest.mark.expression import Expression
 
+# The environment as the session began. Tests change os.environ and the working
+# directory (monkeypatch) while background fixtures run: a process one of them
+# starts gets this copy and an explicit working directory, never the live ones.
+_SESSION_ENVIRONMENT = dict(os.environ)
 _STARTS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {}
 _started: dict[str, Future] = {}
 _stops: list[Callable[[], object]] = []
@@ -97,6 +104,11 @@ def wait_for_users_of(name: str) -> None:
     """Wait for the started background fixtures that need fixture ``name``."""
     wait([_started[user] for user, (_, after) in _STARTS.items()
           if user in _started and name in after])
+
+
+def session_environment() -> dict[str, str]:
+    """A copy of ``os.environ`` as it was when the session began."""
+    return dict(_SESSION_ENVIRONMENT)
 
 
 def stop_at_session_end(stop: Callable[[], object]) -> None:

@@ -6,7 +6,6 @@ The run is killed in the background as soon as the servers are up
 wait for missed heartbeats overlaps the rest of the suite.
 """
 
-import os
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from prefect.settings import (
     temporary_settings,
 )
 
-from tests.background import background_fixture
+from tests.background import background_fixture, session_environment
 from windpower.orchestration.crashes import MISSED_HEARTBEATS, ensure_crash_detection
 
 pytestmark = pytest.mark.integration
@@ -58,7 +57,7 @@ def _state_type(flow_run_id: UUID) -> StateType:
 
 
 def _start_flow_process(api_url: str) -> tuple[subprocess.Popen, UUID]:
-    env = os.environ | {
+    env = session_environment() | {
         "PREFECT_API_URL": api_url,
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
     }

@@ -4,8 +4,10 @@ a run uses, and how it ends."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -16,6 +18,11 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from training_flow import training_flow
 
+from tests.background import (
+    background_fixture,
+    session_environment,
+    stop_at_session_end,
+)
 from windpower.orchestration.cli import main, serve_config_from_env
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import DEGRADED_EVENT, MISSING_EVENT
@@ -168,7 +175,7 @@ def _run_training_flow(env: dict[str, str], timeout: float = 600
     """``python services/prefect/training_flow.py run``, output and errors merged;
     no server configured unless ``env`` names one."""
     project = Path(__file__).resolve().parents[2]
-    base = {k: v for k, v in os.environ.items()
+    base = {k: v for k, v in session_environment().items()
             if k not in {"PREFECT_API_URL", "MLFLOW_TRACKING_URI", "LOG_LEVEL"}}
     return subprocess.run(
         [sys.executable, "services/prefect/training_flow.py", "run"],
@@ -176,13 +183,21 @@ def _run_training_flow(env: dict[str, str], timeout: float = 600
         stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False)
 
 
-@pytest.mark.usefixtures("prefect_server")
-def test_run_with_mlflow_unreachable_fails_naming_it(tmp_path: Path) -> None:
-    result = _run_training_flow({
-        "PREFECT_API_URL": PREFECT_API_URL.value(),  # the session's test server
+@background_fixture("prefect_server_process")
+def unreachable_mlflow_run(server) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A training run with an MLflow server that never answers, in the background
+    (a fresh process takes ~4 s); returns where a fallback store would have gone."""
+    fallback = Path(tempfile.mkdtemp(prefix="fallback-")) / "mlflow"
+    stop_at_session_end(lambda: shutil.rmtree(fallback.parent, ignore_errors=True))
+    return fallback, _run_training_flow({
+        "PREFECT_API_URL": server.api_url,  # the session's test server
         "MLFLOW_TRACKING_URI": UNREACHABLE, WAIT_ENV: "2",
-        "MLFLOW_FALLBACK_DIR": str(tmp_path / "mlflow")}, timeout=120)
+        "MLFLOW_FALLBACK_DIR": str(fallback)}, timeout=120)
+
+
+def test_run_with_mlflow_unreachable_fails_naming_it(unreachable_mlflow_run) -> None:
+    fallback, result = unreachable_mlflow_run
     assert result.returncode == EXIT_UNREACHABLE, result.stdout
     last = result.stdout.strip().splitlines()[-1]
     assert UNREACHABLE in last and "MLFLOW_TRACKING_URI" in last
-    assert not (tmp_path / "mlflow").exists(), "tracked somewhere else instead"
+    assert not fallback.exists(), "tracked somewhere else instead"

@@ -2,10 +2,14 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from tests.background import background_fixture, session_environment
+
 pytestmark = pytest.mark.unit
+PROJECT = Path(__file__).resolve().parents[2]
 SERVED = ["ingest_flow", "training_flow", "inference_flow", "monitoring_flow"]
 # What the runs need and the scheduler does not (100-270 MiB resident each).
 HEAVY = ["kedro", "pandas", "mlflow", "scipy", "sklearn", "pyarrow"]
@@ -17,10 +21,22 @@ print("loaded:", *sorted(m for m in sys.argv[2:] if m in sys.modules))
 """
 
 
+@background_fixture()
+def imports() -> dict[str, str]:
+    """The heavy modules each flow module loads in a fresh process, in the
+    background: a fresh process takes 1-5 s to import one."""
+    loaded = {}
+    for module in SERVED:
+        done = subprocess.run(
+            [sys.executable, "-c", IMPORT, f"services/prefect/{module}.py", *HEAVY],
+            capture_output=True, text=True, check=True, timeout=120,
+            cwd=PROJECT, env=session_environment())
+        loaded[module] = next(x for x in done.stdout.splitlines()
+                              if x.startswith("loaded:"))
+    return loaded
+
+
 @pytest.mark.parametrize("module", SERVED)
-def test_flow_module_imports_no_pipeline_code(module: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORT, f"services/prefect/{module}.py", *HEAVY],
-        capture_output=True, text=True, check=True, timeout=120)
-    loaded = next(x for x in done.stdout.splitlines() if x.startswith("loaded:"))
+def test_flow_module_imports_no_pipeline_code(module: str, imports) -> None:
+    loaded = imports[module]
     assert loaded.split()[1:] == [], f"{module} imports at the top: {loaded}"

@@ -2,7 +2,6 @@
 own, against a real Postgres and the session's Prefect server (as in the stack,
 where the server is configured)."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +10,11 @@ from pathlib import Path
 
 import psycopg2
 
-from tests.background import background_fixture, stop_at_session_end
+from tests.background import (
+    background_fixture,
+    session_environment,
+    stop_at_session_end,
+)
 from windpower.orchestration.outcome import EXIT_REFUSED
 from windpower.store import migrate
 
@@ -33,7 +36,7 @@ def refused_ingest(pg_server, prefect_server_process
     stop_at_session_end(lambda: shutil.rmtree(work, ignore_errors=True))
     bad = work / "scada.csv"
     bad.write_text("timestamp,turbine_id,power_kw\n2026-01-01T00:00:00Z,T01,5\n")
-    env = {k: v for k, v in os.environ.items()
+    env = {k: v for k, v in session_environment().items()
            if k not in {"PREFECT_API_URL", "MLFLOW_TRACKING_URI", "LOG_LEVEL"}}
     env |= {"PREFECT_API_URL": prefect_server_process.api_url,
             "WINDPOWER_DB_URL": url, "SCADA_PATH": str(bad),
