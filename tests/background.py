@@ -59,7 +59,10 @@ def needs_background(item: pytest.Item) -> bool:
 
 
 def begin_for(items: list[pytest.Item]) -> None:
-    """Start every background fixture that one of ``items`` needs."""
+    """Start every background fixture that one of ``items`` needs (none when
+    only collecting)."""
+    if items and items[0].config.option.collectonly:
+        return
     for item in items:
         for name in _STARTS.keys() & set(item.fixturenames):
             _begin(name)
@@ -72,7 +75,7 @@ def begin_while_collecting(item: pytest.Item) -> None:
     time in which the servers start on the other."""
     options = item.config.option
     narrowed = options.keyword or getattr(options, "deselect", None)
-    if not needs_background(item) or narrowed:
+    if not needs_background(item) or narrowed or options.collectonly:
         return
     if options.markexpr and not _marks_keep(options.markexpr, item):
         return
