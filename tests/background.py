@@ -12,8 +12,11 @@ the tests that use it, as for any fixture.
 
 What a start function leaves running it hands to ``stop_at_session_end``: the
 fixture itself has no teardown (it may be started and never requested). It runs
-beside the tests, in their process: the processes it starts get
-``session_environment()`` and an explicit working directory.
+beside the tests, in their process, while they change os.environ and the working
+directory: the processes it starts itself get ``session_environment()`` and an
+explicit working directory. Processes that library or product code starts for it
+(Prefect's test server, ``prefect deploy`` in the set-up) see the live ones; no
+variable the tests change matters to them.
 """
 
 import functools
@@ -33,8 +36,9 @@ _SESSION_ENVIRONMENT = dict(os.environ)
 _STARTS: dict[str, tuple[Callable[..., Any], tuple[str, ...]]] = {}
 _started: dict[str, Future] = {}
 _stops: list[Callable[[], object]] = []
-# Enough threads that every start can wait on its dependencies at once.
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="background-fixture")
+# Enough threads for every start to run at once (they mostly wait on containers);
+# a start that waits for another only waits for one already begun (submitted first).
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="background-fixture")
 
 
 def background_fixture(*after: str) -> Callable[[Callable[..., Any]], Any]:
@@ -42,7 +46,11 @@ def background_fixture(*after: str) -> Callable[[Callable[..., Any]], Any]:
     named in ``after`` (passed to it in that order)."""
     def decorate(start: Callable[..., Any]) -> Any:
         name = start.__name__
-        _STARTS[name] = (start, after)
+        # The same file imported twice (a conftest also imported by a test module)
+        # registers the same start again: the first is kept.
+        known = _STARTS.setdefault(name, (start, after))[0]
+        assert known.__code__.co_filename == start.__code__.co_filename, (
+            f"two background fixtures named {name}")
 
         @pytest.fixture(scope="session", name=name)
         def awaited() -> Any:
@@ -61,7 +69,7 @@ def needs_background(item: pytest.Item) -> bool:
 def begin_for(items: list[pytest.Item]) -> None:
     """Start every background fixture that one of ``items`` needs (none when
     only collecting)."""
-    if items and items[0].config.option.collectonly:
+    if items and _runs_no_test(items[0].config):
         return
     for item in items:
         for name in _STARTS.keys() & set(item.fixturenames):
@@ -75,11 +83,18 @@ def begin_while_collecting(item: pytest.Item) -> None:
     time in which the servers start on the other."""
     options = item.config.option
     narrowed = options.keyword or getattr(options, "deselect", None)
-    if not needs_background(item) or narrowed or options.collectonly:
+    if not needs_background(item) or narrowed or _runs_no_test(item.config):
         return
     if options.markexpr and not _marks_keep(options.markexpr, item):
         return
     begin_for([item])
+
+
+def _runs_no_test(config: pytest.Config) -> bool:
+    """--collect-only, --fixtures, --fixtures-per-test, --setup-plan."""
+    options = config.option
+    return any(getattr(options, name, False) for name in (
+        "collectonly", "showfixtures", "show_fixtures_per_test", "setupplan"))
 
 
 @functools.cache
@@ -88,9 +103,13 @@ def _mark_expression(text: str) -> Expression:
 
 
 def _marks_keep(markexpr: str, item: pytest.Item) -> bool:
-    """Whether ``-m markexpr`` keeps ``item``, evaluated as pytest does."""
+    """Whether ``-m markexpr`` keeps ``item``, evaluated as pytest does (a
+    malformed one keeps nothing here: pytest reports it after collection)."""
     matcher = MarkMatcher.from_markers(item.iter_markers())
-    return _mark_expression(markexpr).evaluate(matcher)
+    try:
+        return _mark_expression(markexpr).evaluate(matcher)
+    except SyntaxError:
+        return False
 
 
 def _begin(name: str) -> None:
@@ -119,10 +138,18 @@ def stop_at_session_end(stop: Callable[[], object]) -> None:
 
 
 def stop_all() -> None:
-    """Wait for the starts still running, then stop what they left, newest first."""
-    wait(_started.values())
-    while _stops:
-        try:
-            _stops.pop()()
-        except Exception as error:  # noqa: BLE001 (one failed stop must not keep the rest running)
-            print(f"background fixture: stopping failed: {error!r}")
+    """Wait for the starts still running, then stop what they left, newest first
+    (also when the wait is interrupted)."""
+    try:
+        for future in _started.values():
+            future.cancel()  # not begun yet: never will
+        running = [name for name, future in _started.items() if not future.done()]
+        if running:
+            print(f"\nbackground fixtures: waiting for {', '.join(running)}")
+        wait(_started.values())
+    finally:
+        while _stops:
+            try:
+                _stops.pop()()
+            except Exception as error:  # noqa: BLE001 (one failed stop must not keep the rest running)
+                print(f"background fixture: stopping failed: {error!r}")

@@ -7,7 +7,6 @@ per session and shared: tests must treat them as read-only.
 
 import contextlib
 import functools
-import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -58,17 +57,18 @@ def prefect_server_process() -> SubprocessASGIServer:
 def prefect_server(prefect_server_process) -> Iterator[None]:
     """One temporary Prefect server (sqlite) for the whole session; the tests that
     run flows ask for it, so server-free tests never start it."""
-    os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
     # Scenarios set up on the server in the background (tests/orchestration/
     # test_setup.py) finish before any test here runs flows on it.
     background.wait_for_users_of("prefect_server_process")
-    # Prefect's harness, on the process started above: it finds a running server
-    # on the port it is given and only points this process's settings at it.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(prefect.testing.utilities, "_find_available_port",
-                      lambda: prefect_server_process.port)
-        with prefect_test_harness(server_startup_timeout=120):
-            yield
+    # Prefect's harness, on the process started above: given the port the process
+    # was created for, it finds it running and only points this process's settings
+    # at it (the key stays that port even if the process had to move to another).
+    with contextlib.ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:  # only while the harness starts
+            patch.setattr(prefect.testing.utilities, "_find_available_port",
+                          lambda: prefect_server_process._instance_key)
+            stack.enter_context(prefect_test_harness(server_startup_timeout=120))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -108,9 +108,11 @@ def _new_mlflow_database() -> Path:
     """An MLflow sqlite store as MLflow creates it, made once per session: creating
     one runs MLflow's migrations (~1 s), copying it takes 0.02 s."""
     directory = Path(mkdtemp(prefix="mlflow-store-"))
+    background.stop_at_session_end(lambda: shutil.rmtree(directory, ignore_errors=True))
     database = directory / "mlflow.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)  # the default experiment's artifacts: ./mlruns/0
+        patch.delenv("_MLFLOW_SERVER_ARTIFACT_ROOT", raising=False)
         mlflow.MlflowClient(f"sqlite:///{database}").search_experiments()
     return database
 
@@ -122,9 +124,12 @@ def use_mlflow_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
     template = _new_mlflow_database()
     shutil.copyfile(template, database)
     with contextlib.closing(sqlite3.connect(database)) as connection, connection:
-        connection.execute(  # as if created here
-            "UPDATE experiments SET artifact_location = "
-            "replace(artifact_location, ?, ?)", (str(template.parent), str(tmp_path)))
+        moved = connection.execute(  # the default experiment, as if created here
+            "UPDATE experiments"
+            " SET artifact_location = replace(artifact_location, ?, ?)"
+            " WHERE artifact_location LIKE ? || '%'",
+            (str(template.parent), str(tmp_path), str(template.parent)))
+        assert moved.rowcount == 1, "the default experiment is not under the template"
     uri = f"sqlite:///{database}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     # A URI set in code (mlflow.set_tracking_uri, e.g. by a fallback) wins over the
@@ -198,5 +203,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     background.begin_for(session.items)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has torn the session fixtures down
 def pytest_sessionfinish() -> None:
     background.stop_all()

@@ -62,6 +62,7 @@ def _start_flow_process(api_url: str) -> tuple[subprocess.Popen, UUID]:
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
     }
     process = subprocess.Popen([sys.executable, str(FLOW_SCRIPT)], env=env,
+                               cwd=FLOW_SCRIPT.parent,
                                stdout=subprocess.PIPE, text=True)
     return process, UUID(process.stdout.readline().strip())
 

@@ -132,7 +132,9 @@ def test_configured_mlflow_unset_tracks_to_local_sqlite(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    monkeypatch.delenv(ARTIFACT_ROOT_ENV, raising=False)
+    # Set, then deleted: monkeypatch then removes the value configured_mlflow sets.
+    monkeypatch.setenv(ARTIFACT_ROOT_ENV, "")
+    monkeypatch.delenv(ARTIFACT_ROOT_ENV)
     uri = configured_mlflow(tmp_path)
     assert uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
     assert os.environ["MLFLOW_TRACKING_URI"] == uri
@@ -146,7 +148,9 @@ def test_configured_mlflow_sqlite_uri_keeps_artifacts_next_to_the_db(
     database = tmp_path / "store" / "m.db"
     database.parent.mkdir()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{database}")
-    monkeypatch.delenv(ARTIFACT_ROOT_ENV, raising=False)
+    # Set, then deleted: monkeypatch then removes the value configured_mlflow sets.
+    monkeypatch.setenv(ARTIFACT_ROOT_ENV, "")
+    monkeypatch.delenv(ARTIFACT_ROOT_ENV)
     read_only = tmp_path / "read-only"  # the working directory, as /app in the image
     read_only.mkdir(mode=0o555)
     monkeypatch.chdir(read_only)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefect import get_client
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import MissingContextError
+from prefect.exceptions import MissingContextError, ObjectAlreadyExists
 from prefect.logging import get_run_logger
 
 if TYPE_CHECKING:
@@ -33,7 +33,12 @@ LEASE_SECONDS = 120
 def ensure_concurrency_limit(name: str, slots: int = 1) -> None:
     """Create the global concurrency limit ``name`` with ``slots``, or fix it."""
     with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(name=name, limit=slots)
+        try:
+            client.upsert_global_concurrency_limit_by_name(name=name, limit=slots)
+        except ObjectAlreadyExists:
+            # Prefect's upsert reads, then creates: two runs starting together on a
+            # fresh server both try to create. The second one only fixes it now.
+            client.upsert_global_concurrency_limit_by_name(name=name, limit=slots)
 
 
 @contextmanager
