@@ -1,4 +1,5 @@
-"""run_exclusively on a real Prefect server: two guarded runs never overlap."""
+"""run_exclusively on a real Prefect server: two guarded runs never overlap, and
+runs starting together on a fresh server all get their limit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from prefect import get_client
 
 from windpower.orchestration.guard import ensure_concurrency_limit, run_exclusively
 
@@ -33,3 +35,20 @@ def test_run_exclusively_never_overlaps_two_concurrent_runs() -> None:
 
     (_, first_exit), (second_enter, _) = spans
     assert first_exit <= second_enter, f"critical sections overlapped: {spans}"
+
+
+def _ensure_together(name: str, start: threading.Barrier) -> None:
+    start.wait()
+    ensure_concurrency_limit(name)
+
+
+def test_runs_creating_the_same_limit_at_once_all_start() -> None:
+    # Prefect's upsert reads, then creates: without our retry about 3 in 4 of these
+    # calls failed with ObjectAlreadyExists (2026-12-05).
+    for _ in range(5):
+        name = f"test-guard-{uuid.uuid4().hex[:8]}"
+        start = threading.Barrier(4)
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: _ensure_together(name, start), range(4)))
+        with get_client(sync_client=True) as client:
+            assert client.read_global_concurrency_limit_by_name(name).limit == 1
