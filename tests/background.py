@@ -21,8 +21,11 @@ variable the tests change matters to them.
 
 import functools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,7 +86,7 @@ def begin_while_collecting(item: pytest.Item) -> None:
     time in which the servers start on the other."""
     options = item.config.option
     narrowed = options.keyword or getattr(options, "deselect", None)
-    if not needs_background(item) or narrowed or _runs_no_test(item.config):
+    if not needs_background(item) or narrowed:
         return
     if options.markexpr and not _marks_keep(options.markexpr, item):
         return
@@ -135,6 +138,14 @@ def session_environment() -> dict[str, str]:
 
 def stop_at_session_end(stop: Callable[[], object]) -> None:
     _stops.append(stop)
+
+
+def temporary_directory(prefix: str) -> Path:
+    """A new directory, removed at the end of the session (a background fixture
+    has no ``tmp_path``)."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    stop_at_session_end(lambda: shutil.rmtree(directory, ignore_errors=True))
+    return directory
 
 
 def stop_all() -> None:

@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from tempfile import mkdtemp
 
 import mlflow
 import pandas as pd
@@ -41,9 +40,7 @@ def load_params(pipeline: str) -> dict:
 def prefect_server_process() -> SubprocessASGIServer:
     """The temporary Prefect server's process, started in the background: its
     start (a sqlite database migrated from scratch) takes 10-15 s."""
-    directory = mkdtemp(prefix="prefect-test-")
-    background.stop_at_session_end(lambda: shutil.rmtree(directory, ignore_errors=True))
-    database = Path(directory) / "prefect.db"
+    database = background.temporary_directory("prefect-test-") / "prefect.db"
     server = SubprocessASGIServer(port=prefect.testing.utilities._find_available_port())
     # The process reads its database from the settings at start.
     with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL:
@@ -107,8 +104,7 @@ def training_params() -> dict:
 def _new_mlflow_database() -> Path:
     """An MLflow sqlite store as MLflow creates it, made once per session: creating
     one runs MLflow's migrations (~1 s), copying it takes 0.02 s."""
-    directory = Path(mkdtemp(prefix="mlflow-store-"))
-    background.stop_at_session_end(lambda: shutil.rmtree(directory, ignore_errors=True))
+    directory = background.temporary_directory("mlflow-store-")
     database = directory / "mlflow.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)  # the default experiment's artifacts: ./mlruns/0

@@ -4,10 +4,8 @@ a run uses, and how it ends."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -21,7 +19,7 @@ from training_flow import training_flow
 from tests.background import (
     background_fixture,
     session_environment,
-    stop_at_session_end,
+    temporary_directory,
 )
 from windpower.orchestration.cli import main, serve_config_from_env
 from windpower.orchestration.deployments import ServeConfig
@@ -191,8 +189,7 @@ def _run_training_flow(env: dict[str, str], timeout: float = 600
 def unreachable_mlflow_run(server) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """A training run with an MLflow server that never answers, in the background
     (a fresh process takes ~4 s); returns where a fallback store would have gone."""
-    fallback = Path(tempfile.mkdtemp(prefix="fallback-")) / "mlflow"
-    stop_at_session_end(lambda: shutil.rmtree(fallback.parent, ignore_errors=True))
+    fallback = temporary_directory("fallback-") / "mlflow"
     return fallback, _run_training_flow({
         "PREFECT_API_URL": server.api_url,  # the session's test server
         "MLFLOW_TRACKING_URI": UNREACHABLE, WAIT_ENV: "2",

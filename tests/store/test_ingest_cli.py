@@ -2,10 +2,8 @@
 own, against a real Postgres and the session's Prefect server (as in the stack,
 where the server is configured)."""
 
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import psycopg2
@@ -13,7 +11,7 @@ import psycopg2
 from tests.background import (
     background_fixture,
     session_environment,
-    stop_at_session_end,
+    temporary_directory,
 )
 from windpower.orchestration.outcome import EXIT_REFUSED
 from windpower.store import migrate
@@ -32,8 +30,7 @@ def refused_ingest(pg_server, prefect_server_process
         migrate(connection)
     finally:
         connection.close()
-    work = Path(tempfile.mkdtemp(prefix="refused-ingest-"))
-    stop_at_session_end(lambda: shutil.rmtree(work, ignore_errors=True))
+    work = temporary_directory("refused-ingest-")
     bad = work / "scada.csv"
     bad.write_text("timestamp,turbine_id,power_kw\n2026-01-01T00:00:00Z,T01,5\n")
     env = {k: v for k, v in session_environment().items()
