@@ -31,6 +31,15 @@ SECTIONS = {
     "stack": ["first-value", "start", "memory", "orchestration", "image"],
 }
 ALL = [name for group in SECTIONS.values() for name in group]
+# The plain options: flag, default (whose type is the option's), what it sets.
+OPTIONS = (
+    ("--sizes", "100k,400k,1.6M", "SCADA rows of the training runs"),
+    ("--scoring-rows", "4032,1M", "rows scored by the loaded model"),
+    ("--repeat", 3, "runs per figure; the median is reported"),
+    ("--project", "wpbench", "compose project of the stack"),
+    ("--image", "windpower:bench", "image the stack builds and runs"),
+    ("--idle-seconds", 120, "wait after start before reading memory"),
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -40,18 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only", default="inprocess,stack",
         help=f"comma-separated sections or groups: {', '.join(SECTIONS)}, "
         f"{', '.join(ALL)} (default: all)")
-    parser.add_argument("--sizes", default="100k,400k,1.6M",
-                        help="SCADA rows of the training runs (default %(default)s)")
-    parser.add_argument("--scoring-rows", default="4032,1M",
-                        help="rows scored by the loaded model (default %(default)s)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs per figure; the median is reported (default 3)")
-    parser.add_argument("--project", default="wpbench",
-                        help="compose project of the stack (default %(default)s)")
-    parser.add_argument("--image", default="windpower:bench",
-                        help="image the stack builds and runs (default %(default)s)")
-    parser.add_argument("--idle-seconds", type=int, default=120,
-                        help="wait after start before reading memory (default 120)")
+    for flag, default, text in OPTIONS:
+        parser.add_argument(flag, type=type(default), default=default,
+                            help=f"{text} (default %(default)s)")
     parser.add_argument("--out", type=Path,
                         default=ROOT / "benchmarks" / "results" / "latest.md")
     return parser.parse_args(argv)

@@ -62,6 +62,16 @@ class Result:
         self.ok = self.ok and ok
         return ok
 
+    def require(self, ok: bool, observed: str) -> None:
+        """Like ``check``, for an observation the rest of the fault depends on:
+        a failed one abandons the fault."""
+        if not self.check(ok, observed):
+            raise Abandoned
+
+
+class Abandoned(Exception):
+    """A fault that cannot go on; ``main`` reports its result as it stands."""
+
 
 class Stack:
     """The compose project under test and its Prefect, MLflow and Postgres."""
@@ -316,22 +326,18 @@ def run_ok(stack: Stack, res: Result, deployment: str, timeout: float = 300) -> 
                      f"{deployment} run {state} {brief(message)}".strip())
 
 
-def start_running(stack: Stack, res: Result, deployment: str, label: str
-                  ) -> str | None:
-    """Trigger a run and let it work 10 s; ``None`` (a failed check) if it never
+def start_running(stack: Stack, res: Result, deployment: str, label: str) -> str:
+    """Trigger a run and let it work 10 s; the fault is abandoned if the run never
     reached RUNNING."""
     run_id = stack.trigger(deployment)
     state, _ = stack.wait_state(run_id, {"RUNNING", *FINAL}, 180)
-    if not res.check(state == "RUNNING", f"{label} {state} before the fault"):
-        return None
+    res.require(state == "RUNNING", f"{label} {state} before the fault")
     time.sleep(10)
     return run_id
 
 
 # The faults -------------------------------------------------------------------
-def fault_prefect_idle(stack: Stack) -> Result:
-    res = Result("f1a `restart prefect-server` (idle)",
-                 "worker and flow servers reconnect; schedules continue")
+def fault_prefect_idle(stack: Stack, res: Result) -> None:
     since = datetime.now(UTC)
     stack.compose("restart", "prefect-server", timeout=120)
     res.check(stack.wait_healthy(timeout=180), "all services healthy again")
@@ -342,15 +348,10 @@ def fault_prefect_idle(stack: Stack) -> Result:
     res.check(*stack.schedules_live())
     run_ok(stack, res, INFER_SERVED)
     run_ok(stack, res, INFER_POOL)
-    return res
 
 
-def fault_prefect_busy(stack: Stack) -> Result:
-    res = Result("f1b `restart prefect-server` (run in progress)",
-                 "the run ends COMPLETED or failed/crashed, never stuck Running")
+def fault_prefect_busy(stack: Stack, res: Result) -> None:
     run_id = start_running(stack, res, TRAIN_SERVED, "training run")
-    if run_id is None:
-        return res
     stack.compose("restart", "prefect-server", timeout=120)
     res.check(stack.wait_healthy(timeout=180), "all services healthy again")
     state, message = stack.wait_state(run_id, FINAL, 360)
@@ -359,15 +360,10 @@ def fault_prefect_busy(stack: Stack) -> Result:
     # The run held the training slot across the restart: it must be free again,
     # or no later training would ever start.
     res.check(*stack.slots_free())
-    return res
 
 
-def fault_kill_worker(stack: Stack) -> Result:
-    res = Result("f2 `docker kill` the worker during a pool run",
-                 "run marked CRASHED (not Running forever); next run succeeds")
+def fault_kill_worker(stack: Stack, res: Result) -> None:
     run_id = start_running(stack, res, TRAIN_POOL, "pool run")
-    if run_id is None:
-        return res
     containers = stack.compose("ps", "-q", "worker").split()
     subprocess.run(["docker", "kill", *containers], capture_output=True, check=True)
     killed = time.monotonic()
@@ -383,18 +379,13 @@ def fault_kill_worker(stack: Stack) -> Result:
         res.check(True, "worker not restarted by Docker after `docker kill` "
                   "(restart policy ignores a manual kill); `up -d worker`")
     run_ok(stack, res, TRAIN_POOL, 480)
-    return res
 
 
-def fault_stop_mlflow(stack: Stack) -> Result:
-    res = Result("f3 `stop mlflow` during training",
-                 "MLflow tasks retry with backoff, then the run fails readably; "
-                 "champion unchanged; no half-registered version takes an alias")
+def fault_stop_mlflow(stack: Stack, res: Result) -> None:
     versions, aliases = stack.registry()
     run_id = stack.trigger(TRAIN_SERVED)
-    if not res.check(stack.wait_task(run_id, "fit_baseline_node", 300),
-                     "training reached fit_baseline_node"):
-        return res
+    res.require(stack.wait_task(run_id, "fit_baseline_node", 300),
+                "training reached fit_baseline_node")
     stack.compose("stop", "mlflow", timeout=120)
     state, message = stack.wait_state(run_id, FINAL, 300)
     stack.compose("start", "mlflow", timeout=120)
@@ -411,12 +402,9 @@ def fault_stop_mlflow(stack: Stack) -> Result:
     new = set(after_versions) - set(versions)
     aliased = {a: v for a, v in after_aliases.items() if v in new}
     res.check(not aliased, f"{len(new)} new version(s), aliased: {aliased or 'none'}")
-    return res
 
 
-def fault_restart_postgres(stack: Stack) -> Result:
-    res = Result("f4 `restart postgres`",
-                 "every service recovers without manual action; no data lost")
+def fault_restart_postgres(stack: Stack, res: Result) -> None:
     before = stack.snapshot()
     stack.compose("restart", "postgres", timeout=120)
     healthy = stack.wait_healthy(timeout=240)
@@ -426,12 +414,9 @@ def fault_restart_postgres(stack: Stack) -> Result:
     run_ok(stack, res, INFER_POOL)
     gone = lost(before, stack.snapshot())
     res.check(not gone, f"lost: {', '.join(gone) or 'nothing'} ({counts(before)})")
-    return res
 
 
-def fault_read_only_data(stack: Stack) -> Result:
-    res = Result("f6 data volume read-only for inference-flow",
-                 "clear failure; previous predictions intact")
+def fault_read_only_data(stack: Stack, res: Result) -> None:
     before = stack.predictions()
     with tempfile.TemporaryDirectory() as tmp:
         override = Path(tmp) / "read-only-data.yml"
@@ -446,12 +431,9 @@ def fault_read_only_data(stack: Stack) -> Result:
               f"{'unchanged' if before == after else 'CHANGED'}")
     stack.up("inference-flow")
     run_ok(stack, res, INFER_SERVED)
-    return res
 
 
-def fault_down_up(stack: Stack) -> Result:
-    res = Result("f5 `docker compose down` then `up`",
-                 "runs, experiments, versions, aliases, predictions all kept")
+def fault_down_up(stack: Stack, res: Result) -> None:
     wait_for(lambda: not stack.active_runs(), 240, 5)
     before = stack.snapshot()
     stack.compose("down", timeout=300)
@@ -460,17 +442,33 @@ def fault_down_up(stack: Stack) -> Result:
     after = retrying(stack.snapshot, 120)
     gone = lost(before, after)
     res.check(not gone, f"lost: {', '.join(gone) or 'nothing'}; kept {counts(before)}")
-    return res
 
 
-FAULTS: dict[str, Callable[[Stack], Result]] = {
-    "f1a": fault_prefect_idle,
-    "f1b": fault_prefect_busy,
-    "f2": fault_kill_worker,
-    "f3": fault_stop_mlflow,
-    "f4": fault_restart_postgres,
-    "f6": fault_read_only_data,
-    "f5": fault_down_up,
+# key -> (what is done, what should happen, the fault): the first two head the
+# fault's row in the report; the fault adds what it observes to that row.
+FAULTS: dict[str, tuple[str, str, Callable[[Stack, Result], None]]] = {
+    "f1a": ("`restart prefect-server` (idle)",
+            "worker and flow servers reconnect; schedules continue",
+            fault_prefect_idle),
+    "f1b": ("`restart prefect-server` (run in progress)",
+            "the run ends COMPLETED or failed/crashed, never stuck Running",
+            fault_prefect_busy),
+    "f2": ("`docker kill` the worker during a pool run",
+           "run marked CRASHED (not Running forever); next run succeeds",
+           fault_kill_worker),
+    "f3": ("`stop mlflow` during training",
+           "MLflow tasks retry with backoff, then the run fails readably; "
+           "champion unchanged; no half-registered version takes an alias",
+           fault_stop_mlflow),
+    "f4": ("`restart postgres`",
+           "every service recovers without manual action; no data lost",
+           fault_restart_postgres),
+    "f6": ("data volume read-only for inference-flow",
+           "clear failure; previous predictions intact",
+           fault_read_only_data),
+    "f5": ("`docker compose down` then `up`",
+           "runs, experiments, versions, aliases, predictions all kept",
+           fault_down_up),
 }
 
 
@@ -526,12 +524,16 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for key in args.only.split(","):
         log(f"fault {key}")
+        title, expected, fault = FAULTS[key]
+        res = Result(f"{key} {title}", expected)
         try:
-            results.append(FAULTS[key](stack))
+            fault(stack, res)
+        except Abandoned:
+            pass  # its failed check says why
         except Exception as error:  # noqa: BLE001 (report it, go on)
-            res = Result(key, FAULTS[key].__name__)
+            res = Result(key, fault.__name__)
             res.check(False, f"script error: {type(error).__name__}: {error}")
-            results.append(res)
+        results.append(res)
         log(f"{key}: {'PASS' if results[-1].ok else 'FAIL'} "
             f"{'; '.join(results[-1].observed)}")
         if not stack.wait_healthy(timeout=60):

@@ -24,48 +24,35 @@ from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import FORECAST_EVENT, PROMOTED_EVENT
 from windpower.orchestration.guard import INFERENCE_LIMIT, run_guarded
+from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import publish_inference_report
-
-PIPELINES = ("inference",)
-SUMMARY = "inference_summary"
-# A run that has not finished in this time is failed, never left Running.
-TIMEOUT_SECONDS = 60 * 60
 
 
 @flow(
     name="inference-flow",
     description="Score the newest weather forecast issued before as_of with the "
     "champion model and write P10/P50/P90 power predictions to Postgres.",
-    timeout_seconds=TIMEOUT_SECONDS,
+    # A run that has not finished in an hour is failed, never left Running.
+    timeout_seconds=60 * 60,
 )
-def inference_flow(
-    as_of: datetime | None = None,
-    kedro_env: str | None = None,
-    params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def inference_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
+                   params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Predict once (never two at a time) and publish the inference report.
 
     Args:
         as_of: Score the newest forecast issued up to this time (default: now).
-        kedro_env: Kedro configuration environment (``KEDRO_ENV`` when unset).
-        params: Kedro parameter overrides, as ``kedro run --params``.
 
     Returns:
         The ``inference_summary`` of the Kedro run.
     """
-    _, summary = run_guarded(INFERENCE_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
-                                 params)
+    _, summary = run_guarded(INFERENCE_LIMIT, ["inference"], "inference_summary",
+                             as_of, kedro_env, params)
     publish_inference_report(summary)
     return summary
 
 
 if __name__ == "__main__":
-    defaults = ServeConfig(
-        name="inference-flow",
-        interval_minutes=60,
-        tags=["windpower", "inference"],
-        description="Hourly scoring of the newest weather forecast, and on events.",
-        run_on_start=False,
-        events=(FORECAST_EVENT, PROMOTED_EVENT),
-    )
-    sys.exit(main(inference_flow, defaults, prefix="INFERENCE", description=__doc__))
+    served = ServeConfig(
+        interval_minutes=60, events=(FORECAST_EVENT, PROMOTED_EVENT),
+        description="Hourly scoring of the newest weather forecast, and on events.")
+    sys.exit(main(inference_flow, served, description=__doc__))

@@ -24,30 +24,23 @@ from prefect import flow
 from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.guard import INGEST_LIMIT, run_exclusively
+from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import publish_ingest_report
-
-# A run that has not finished in this time is failed, never left Running.
-TIMEOUT_SECONDS = 30 * 60
 
 
 @flow(
     name="ingest-flow",
     description="Store new readings and weather forecasts in Postgres: inbox files "
     "through the data contract, and the demo farm up to as_of.",
-    timeout_seconds=TIMEOUT_SECONDS,
+    # A run that has not finished in 30 minutes is failed, never left Running.
+    timeout_seconds=30 * 60,
 )
-def ingest_flow(
-    as_of: datetime | None = None,
-    kedro_env: str | None = None,
-    params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
+                params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Ingest once (never two at a time), report, and announce what is new.
 
     Args:
         as_of: Ingest what exists up to this time (default: now).
-        kedro_env: Kedro configuration environment (``KEDRO_ENV`` when unset).
-        params: Parameter overrides, e.g. ``{"ingest": {"demo_farm": {"fault":
-            {...}}}}``.
 
     Returns:
         The files ingested or skipped, and what the demo farm added.
@@ -92,11 +85,7 @@ def ingest_flow(
 
 
 if __name__ == "__main__":
-    defaults = ServeConfig(
-        name="ingest-flow",
-        interval_minutes=10,
-        tags=["windpower", "ingest"],
-        description="Every 10 minutes: inbox files and the demo farm into Postgres.",
-        run_on_start=True,
-    )
-    sys.exit(main(ingest_flow, defaults, prefix="INGEST", description=__doc__))
+    served = ServeConfig(
+        interval_minutes=10, run_on_start=True,
+        description="Every 10 minutes: inbox files and the demo farm into Postgres.")
+    sys.exit(main(ingest_flow, served, description=__doc__))

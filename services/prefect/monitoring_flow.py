@@ -24,48 +24,36 @@ from windpower.orchestration.cli import main
 from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import emit_degradation_event
 from windpower.orchestration.guard import MONITORING_LIMIT, run_guarded
+from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import publish_monitoring_report
-
-PIPELINES = ("monitoring",)
-SUMMARY = "monitoring_summary"
-# A run that has not finished in this time is failed, never left Running.
-TIMEOUT_SECONDS = 30 * 60
 
 
 @flow(
     name="monitoring-flow",
     description="Measure the forecasts against the readings that came true, write "
     "forecast_quality, and emit windpower.model.degraded on evidence.",
-    timeout_seconds=TIMEOUT_SECONDS,
+    # A run that has not finished in 30 minutes is failed, never left Running.
+    timeout_seconds=30 * 60,
 )
-def monitoring_flow(
-    as_of: datetime | None = None,
-    kedro_env: str | None = None,
-    params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def monitoring_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
+                    params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Monitor once (never two at a time), report, and announce a degradation.
 
     Args:
         as_of: Judge the forecasts of target times up to this time (default: now).
-        kedro_env: Kedro configuration environment (``KEDRO_ENV`` when unset).
-        params: Kedro parameter overrides, as ``kedro run --params``.
 
     Returns:
         The ``monitoring_summary``: degradation report and quality per band.
     """
-    stamp, summary = run_guarded(MONITORING_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
-                                 params)
+    stamp, summary = run_guarded(MONITORING_LIMIT, ["monitoring"], "monitoring_summary",
+                                 as_of, kedro_env, params)
     publish_monitoring_report(summary)
     emit_degradation_event(summary, stamp.isoformat())
     return summary
 
 
 if __name__ == "__main__":
-    defaults = ServeConfig(
-        name="monitoring-flow",
+    served = ServeConfig(
         interval_minutes=60,
-        tags=["windpower", "monitoring"],
-        description="Hourly: forecast quality against actuals, degradation, drift.",
-        run_on_start=False,
-    )
-    sys.exit(main(monitoring_flow, defaults, prefix="MONITORING", description=__doc__))
+        description="Hourly: forecast quality against actuals, degradation, drift.")
+    sys.exit(main(monitoring_flow, served, description=__doc__))

@@ -29,12 +29,8 @@ from windpower.orchestration.events import (
     emit_model_promoted,
 )
 from windpower.orchestration.guard import TRAINING_LIMIT, run_guarded
+from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import link_mlflow_run, publish_training_report
-
-PIPELINES = ("data_processing", "training")
-SUMMARY = "training_summary"
-# A run that has not finished in this time is failed, never left Running.
-TIMEOUT_SECONDS = 2 * 60 * 60
 
 
 @flow(
@@ -42,25 +38,23 @@ TIMEOUT_SECONDS = 2 * 60 * 60
     description="Train on the readings of the training window before as_of, "
     "evaluate, register the model and promote it to champion when it beats the "
     "current one.",
-    timeout_seconds=TIMEOUT_SECONDS,
+    # A run that has not finished in two hours is failed, never left Running.
+    timeout_seconds=2 * 60 * 60,
 )
-def training_flow(
-    as_of: datetime | None = None,
-    kedro_env: str | None = None,
-    params: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Train once (never two at a time) and publish the training report.
+def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
+                  params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
+    """Train once (never two at a time), publish the training report and announce
+    a new champion.
 
     Args:
         as_of: Train on what was stored up to this time (default: now).
-        kedro_env: Kedro configuration environment (``KEDRO_ENV`` when unset).
-        params: Kedro parameter overrides, as ``kedro run --params``.
 
     Returns:
         The ``training_summary`` of the Kedro run.
     """
-    stamp, summary = run_guarded(TRAINING_LIMIT, PIPELINES, SUMMARY, as_of, kedro_env,
-                                 params)
+    stamp, summary = run_guarded(
+        TRAINING_LIMIT, ["data_processing", "training"], "training_summary",
+        as_of, kedro_env, params)
     link = link_mlflow_run(summary["mlflow_run_id"], return_state=True)
     publish_training_report(summary, link.result() if link.is_completed() else None)
     if summary.get("alias") == "champion":
@@ -70,12 +64,7 @@ def training_flow(
 
 
 if __name__ == "__main__":
-    defaults = ServeConfig(
-        name="training-flow",
-        interval_minutes=24 * 60,
-        tags=["windpower", "training"],
-        description="Daily training of the wind-power model, and on evidence.",
-        run_on_start=False,
-        events=(MISSING_EVENT, DEGRADED_EVENT),
-    )
-    sys.exit(main(training_flow, defaults, prefix="TRAINING", description=__doc__))
+    served = ServeConfig(
+        interval_minutes=24 * 60, events=(MISSING_EVENT, DEGRADED_EVENT),
+        description="Daily training of the wind-power model, and on evidence.")
+    sys.exit(main(training_flow, served, description=__doc__))

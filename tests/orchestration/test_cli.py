@@ -13,6 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from inference_flow import inference_flow
+from ingest_flow import ingest_flow
+from monitoring_flow import monitoring_flow
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from training_flow import training_flow
 
@@ -78,12 +81,24 @@ def test_serve_config_triggers_carry_the_event_time() -> None:
 
 def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(training_flow, DEFAULTS, prefix="TRAINING", argv=["--help"])
+        main(training_flow, DEFAULTS, argv=["--help"])
     out = capsys.readouterr().out
     assert exit_info.value.code == 0
     assert "run" in out and "serve" in out
+    # The variables are named after the flow: training-flow reads TRAINING_*.
     assert "TRAINING_SCHEDULE_INTERVAL_MINUTES" in out
     assert "3  an input file was refused by the data contract" in out
+
+
+@pytest.mark.parametrize(
+    "served", [training_flow, inference_flow, ingest_flow, monitoring_flow],
+    ids=lambda served: served.name)
+def test_served_flows_describe_every_parameter_in_the_run_form(served) -> None:
+    # The deployment's parameter schema is the form of "Run > Custom run" in the UI.
+    fields = served.parameters.model_dump()["properties"]
+    assert set(fields) == {"as_of", "kedro_env", "params"}
+    assert all(field.get("description") for field in fields.values()), fields
+    assert all(field["default"] is None for field in fields.values()), fields
 
 
 def test_configured_prefect_api_unreachable_fails_naming_it(

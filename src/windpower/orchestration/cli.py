@@ -7,6 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,11 +164,19 @@ def main(
     flow: Flow[..., Any],
     config: ServeConfig,
     *,
-    prefix: str,
     argv: Sequence[str] | None = None,
     description: str = "",
 ) -> int:
-    """Parse ``run`` / ``serve`` and do it; returns the process exit code."""
+    """Parse ``run`` / ``serve`` and do it; returns the process exit code.
+
+    ``config`` holds the flow's defaults. The deployment is named after the flow,
+    tagged ``windpower`` and the flow's kind, and read from the environment
+    variables ``<KIND>_*`` (``training-flow``: ``TRAINING_*``) unless set.
+    """
+    kind = flow.name.removesuffix("-flow")
+    config = replace(config, name=config.name or flow.name,
+                     tags=config.tags or ["windpower", kind])
+    prefix = kind.upper()
     parser = argparse.ArgumentParser(
         description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,

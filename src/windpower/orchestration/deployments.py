@@ -38,14 +38,16 @@ SCHEDULE_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 class ServeConfig:
     """How one flow is served and deployed (read from the environment)."""
 
-    name: str
+    # The served deployment's name; `cli.main` fills in the flow's own.
+    name: str = ""
     interval_minutes: float | None = None
     cron: str | None = None
     timezone: str = "UTC"
     parameters: dict[str, Any] = field(default_factory=dict)
+    # `cli.main` fills in "windpower" and the flow's kind ("training", ...).
     tags: list[str] = field(default_factory=list)
     description: str = ""
-    run_on_start: bool = True
+    run_on_start: bool = False
     # Events (windpower.*) that start a run at the event's as_of.
     events: tuple[str, ...] = ()
     # At most one run per this many hours from windpower.model.degraded.

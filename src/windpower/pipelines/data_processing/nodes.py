@@ -5,15 +5,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from windpower.contract import (
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    check_file,
-    check_some_valid,
-    check_turbines,
-    row_rules,
-    source_of,
-)
+from windpower import contract
 from windpower.forecast_model import build_features, make_lookup
 from windpower.keys import sort_order
 
@@ -29,7 +21,7 @@ def validate_turbines(turbines_raw: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Typed turbine table (any bad row raises ``ContractError``).
     """
-    return check_turbines(turbines_raw)
+    return contract.check_turbines(turbines_raw)
 
 
 def latest_allowed(params: dict, kind: str) -> pd.Timestamp | None:
@@ -59,10 +51,10 @@ def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
     Returns:
         Valid typed rows, rejected raw rows with their rule, and a report dict.
     """
-    check_file(raw, kind)
-    typed, rule = row_rules(raw, kind, turbines, params["ranges"],
-                            latest_allowed(params, kind))
-    check_some_valid(source_of(raw), rule)
+    contract.check_file(raw, kind)
+    typed, rule = contract.row_rules(raw, kind, turbines, params["ranges"],
+                                     latest_allowed(params, kind))
+    contract.check_some_valid(contract.source_of(raw), rule)
     bad = rule != ""
     rejected = raw.loc[bad].astype("string").assign(rejection_rule=rule[bad])
     # Copies only where something changes: a large fleet's clean, ordered year
@@ -82,11 +74,11 @@ def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
 
 def ignored_columns(raw: pd.DataFrame, kind: str) -> list[str]:
     """Columns outside the contract: not used, only logged and reported."""
-    known = REQUIRED_COLUMNS[kind] + OPTIONAL_COLUMNS[kind]
+    known = contract.REQUIRED_COLUMNS[kind] + contract.OPTIONAL_COLUMNS[kind]
     extra = list(raw.attrs.get("ignored_columns", []))
     extra += [str(c) for c in raw.columns if c not in known]
     if extra:
-        logger.warning("%s: ignoring extra columns %s", source_of(raw), extra)
+        logger.warning("%s: ignoring extra columns %s", contract.source_of(raw), extra)
     return extra
 
 
