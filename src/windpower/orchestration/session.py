@@ -12,15 +12,12 @@ import pandas as pd
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+# project_root is looked up here by the flows at run time (tests point it elsewhere).
+from windpower import project_root
 from windpower.contract import as_of_time
 from windpower.orchestration.logs import forward_logs_to_prefect
 from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.runner import PrefectTaskRunner
-
-
-def project_root() -> Path:
-    """The Kedro project root (``/app`` in the image): holds ``pyproject.toml``."""
-    return Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import sys
 import psycopg2
 from prefect.settings import get_current_settings
 
+from windpower import project_root
 from windpower.orchestration.crashes import ensure_crash_detection
 from windpower.orchestration.guard import FLOW_LIMITS, ensure_concurrency_limit
 from windpower.orchestration.pools import PROCESS_POOL, ensure_work_pools
-from windpower.orchestration.session import project_root
 from windpower.store import connect, migrate
 
 logger = logging.getLogger("windpower.setup")
