@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import statistics
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +16,30 @@ ROOT = Path(__file__).resolve().parents[1]
 def load() -> str:
     """The machine's 1/5/15-minute load averages, as ``uptime`` shows them."""
     return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def commit() -> str:
+    """The code's git commit ($GIT_COMMIT in the image, which has no .git)."""
+    if os.environ.get("GIT_COMMIT"):
+        return os.environ["GIT_COMMIT"]
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              check=False, capture_output=True, text=True)
+    except FileNotFoundError:  # no git in the image: say so, do not fail
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def write_block(path: Path, writer: str, body: str) -> None:
+    """Put ``body`` between ``<!-- {writer} writes from here -->`` and the next
+    ``<!-- to here -->`` in ``path``: a script's figures, never pasted by hand."""
+    start, end = f"<!-- {writer} writes from here -->", "<!-- to here -->"
+    text = path.read_text()
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"{path}: no block {start} ... {end} to replace")
+    path.write_text(pattern.sub(lambda _: f"{start}\n\n{body.strip()}\n\n{end}", text))
+    print(f"wrote the figures to {path}")  # noqa: T201, a script's report
 
 
 def median(values: list[float]) -> float:

@@ -19,16 +19,14 @@ It empties the store's input tables first: never point it at a database you keep
 """
 
 import argparse
-import os
-import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import commit, write_block
 
 from windpower.store import connect, migrate
 from windpower.store.ingest import ingest_file, ingest_frame
@@ -37,19 +35,7 @@ from windpower.store.readers import read_readings
 
 AS_OF = pd.Timestamp("2026-06-01T00:00:00Z")
 TABLES = "turbines, readings, weather_forecasts, rejected_rows, ingested_files"
-START, END = "<!-- benchmarks/ingest.py writes from here -->", "<!-- to here -->"
 
-
-def commit() -> str:
-    """The code's git commit ($GIT_COMMIT in the image, which has no .git)."""
-    if os.environ.get("GIT_COMMIT"):
-        return os.environ["GIT_COMMIT"]
-    try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False,
-                              capture_output=True, text=True)
-    except FileNotFoundError:  # no git in the image: say so, do not fail
-        return "unknown"
-    return done.stdout.strip() or "unknown"
 
 
 def context() -> str:
@@ -113,22 +99,12 @@ def markdown(figures: dict, results: list) -> str:
          again["load"]),
         ("read 300k readings (`read_readings`)", f"{read['seconds']:.2f} s", "",
          read["load"])]
-    lines = [START, "", f"Written by `benchmarks/ingest.py` at {context()}; "
+    lines = [f"Written by `benchmarks/ingest.py` at {context()}; "
              f"first file: {first.status}, {first.rows_accepted:,} rows accepted, "
              f"{first.rows_written:,} written.", "",
              "| figure | measured | target | load (1 min) |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    return "\n".join([*lines, "", END])
-
-
-def write_docs(path: Path, block: str) -> None:
-    """Replace the block between START and END in ``path``."""
-    text = path.read_text()
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(text):
-        raise SystemExit(f"{path}: no block {START} ... {END} to replace")
-    path.write_text(pattern.sub(lambda _: block, text))
-    print(f"wrote the figures to {path}")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -178,7 +154,8 @@ def main() -> None:
                                min(300_000, len(scada)),
                                lambda: read_readings(conn, window, None))
     if args.docs:
-        write_docs(args.docs, markdown(figures, [first, second, third]))
+        block = markdown(figures, [first, second, third])
+        write_block(args.docs, "benchmarks/ingest.py", block)
 
 
 if __name__ == "__main__":

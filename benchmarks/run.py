@@ -4,9 +4,11 @@
   python benchmarks/run.py --only inprocess       training + inference, no Docker
   python benchmarks/run.py --only stack           the compose stack (project wpbench)
   python benchmarks/run.py --only training --sizes 100k,400k
+  python benchmarks/run.py --only start,memory --docs docs/performance.md
 
 Writes a Markdown table (figure | measured | target | met?) with the machine and the
-load each figure was measured under to benchmarks/results/latest.md and stdout.
+load each figure was measured under to benchmarks/results/latest.md and stdout, and
+with --docs into that file's block for it.
 Timings are medians of several runs; they are figures to read, not test assertions.
 """
 
@@ -24,7 +26,15 @@ from pathlib import Path
 # As in the image, before anything loads OpenMP: idle threads sleep, not spin.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from common import ROOT, Figure, load, machine, report  # noqa: E402
+from common import (  # noqa: E402
+    ROOT,
+    Figure,
+    commit,
+    load,
+    machine,
+    report,
+    write_block,
+)
 
 SECTIONS = {
     "inprocess": ["training", "inference"],
@@ -54,6 +64,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                             help=f"{text} (default %(default)s)")
     parser.add_argument("--out", type=Path,
                         default=ROOT / "benchmarks" / "results" / "latest.md")
+    parser.add_argument("--docs", type=Path,
+                        help="also write the report into this Markdown file's block "
+                        "<!-- benchmarks/run.py writes from here -->")
     return parser.parse_args(argv)
 
 
@@ -107,13 +120,16 @@ def main(argv: list[str] | None = None) -> int:
         figures += run_inprocess(names, args)
     if any(name in SECTIONS["stack"] for name in names):
         figures += run_stack(names, args)
-    header = (f"# windpower benchmark, {started}\n\nMachine: {machine()}. Load "
-              f"(1/5/15 min) at start {start_load}; each figure lists the load when it "
-              f"was measured. Medians of {args.repeat} runs unless stated.")
+    header = (f"Written by `benchmarks/run.py --only {args.only}` at {started}, commit "
+              f"{commit()}. Machine: {machine()}. Load (1/5/15 min) at start "
+              f"{start_load}; each figure lists the load when it was measured. "
+              f"Medians of {args.repeat} runs unless stated.")
     text = report(figures, header)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
     print("\n" + text)
+    if args.docs:
+        write_block(args.docs, "benchmarks/run.py", text)
     return 0
 
 

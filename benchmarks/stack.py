@@ -146,7 +146,7 @@ class Stack:
     # -- memory, orchestration, image ---------------------------------------------
 
     def memory(self, idle_seconds: int) -> Figure:
-        """Sum of ``docker stats`` of the six services, ``idle_seconds`` after start."""
+        """Sum of ``docker stats`` of every container, ``idle_seconds`` after start."""
         self.compose("down")
         self.compose("up", "-d", "--wait")
         time.sleep(idle_seconds)

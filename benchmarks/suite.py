@@ -5,7 +5,7 @@
 Runs on the host (standard library only) in its own compose project (no stack
 needed: the suite starts its own servers), prints the wall time, the pytest
 summary and the slowest tests with date, commit and load, and with ``--report``
-replaces the block between the markers in that file.
+writes them into that file (between its markers).
 """
 
 from __future__ import annotations
@@ -18,14 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import ROOT, load
-
-BEGIN, END = "<!-- suite.py begin -->", "<!-- suite.py end -->"
-
-
-def _commit() -> str:
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True, check=False).stdout.strip()
+from common import ROOT, commit, load, write_block
 
 
 def main() -> int:
@@ -50,7 +43,7 @@ def main() -> int:
     report = [
         f"`docker compose run --rm trainer pytest -m \"not e2e\"`: **{seconds:.0f} s** "
         f"wall ({summary.strip('= ')}); {started:%Y-%m-%d %H:%M} UTC, commit "
-        f"{_commit()}, load {load_before} before, {load()} after.",
+        f"{commit()}, load {load_before} before, {load()} after.",
         "", "Slowest:", "", *(f"- `{line.strip()}`" for line in slowest[:args.slowest]),
     ]
     print("\n".join(report))  # noqa: T201, a script's report
@@ -59,11 +52,7 @@ def main() -> int:
         print(done.stdout[-20000:], done.stderr[-5000:], sep="\n", file=sys.stderr)  # noqa: T201
         return done.returncode
     if args.report:
-        text = args.report.read_text()
-        head, rest = text.split(BEGIN)
-        tail = rest.split(END)[1]
-        args.report.write_text(f"{head}{BEGIN}\n" + "\n".join(report)
-                               + f"\n{END}{tail}")
+        write_block(args.report, "benchmarks/suite.py", "\n".join(report))
     return done.returncode
 
 
