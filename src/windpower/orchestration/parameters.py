@@ -11,5 +11,5 @@ from pydantic import Field
 KEDRO_ENV: Any = Field(
     None, description="Kedro configuration environment (KEDRO_ENV when unset).")
 PARAMS: Any = Field(
-    None, description="Parameter overrides, as `kedro run --params`, e.g. "
-    '{"ingest": {"demo_farm": {"fault": {...}}}}.')
+    None, description="Overrides of the parameters in conf/ (parameters_*.yml), as "
+    '`kedro run --params`, e.g. {"training": {"threads": 1}}.')
