@@ -79,7 +79,8 @@ class KilledRun:
 @background_fixture("servers")
 def killed_run(servers) -> KilledRun:
     """Crash detection on (as the set-up step does), then a flow process killed
-    after its first heartbeat."""
+    after its first heartbeat, then the set-up again: `docker compose up` after an
+    upgrade stops the flow containers (their runs die) and re-runs set-up."""
     settings = {PREFECT_API_URL: servers.prefect_api_url,
                 PREFECT_FLOWS_HEARTBEAT_FREQUENCY: HEARTBEAT_SECONDS}
     with temporary_settings(settings):
@@ -87,10 +88,14 @@ def killed_run(servers) -> KilledRun:
         process, flow_run_id = _start_flow_process(servers.prefect_api_url)
         try:
             assert _wait_for(lambda: _heartbeat_seen(flow_run_id), 60), "no heartbeat"
+            # Time for the server's triggers service to open the run's window, so the
+            # set-up below runs while a window is open, as in the upgrade.
+            time.sleep(5)
         finally:
             process.kill()  # SIGKILL: nothing reports the end of the run
             process.wait()
         killed_at = time.monotonic()
+        ensure_crash_detection()
         return KilledRun(flow_run_id, killed_at, _state_type(flow_run_id))
 
 

@@ -16,16 +16,27 @@ pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
 
 @background_fixture("prefect_server_process")
-def set_up_twice(server) -> None:
+def set_up_twice(server) -> str:
     """The set-up run twice, as by a second `docker compose up` on the same volumes:
-    in the background, as `prefect deploy` takes ~3 s a time in its own process."""
+    in the background, as `prefect deploy` takes ~3 s a time in its own process.
+    Returns the crash automation's trigger id after the first."""
     with temporary_settings({PREFECT_API_URL: server.api_url}):
         set_up_prefect()
+        trigger_id = _crash_trigger_id()
         set_up_prefect()
+    return trigger_id
 
 
-@pytest.mark.usefixtures("set_up_twice")
-def test_set_up_twice_leaves_one_of_everything() -> None:
+def _crash_trigger_id() -> str:
+    """The server's id of the crash automation's trigger (Prefect's client model
+    leaves it out)."""
+    with get_client(sync_client=True) as client:
+        (automation,) = client.read_automations_by_name(AUTOMATION_NAME)
+        return client.request("GET", "/automations/{id}",
+                              path_params={"id": automation.id}).json()["trigger"]["id"]
+
+
+def test_set_up_twice_leaves_one_of_everything(set_up_twice: str) -> None:
     # The schema's migrations have their own tests (tests/store/test_migrations.py).
     with get_client(sync_client=True) as client:
         assert client.read_work_pool(WORK_POOL).type == "process"
@@ -39,6 +50,9 @@ def test_set_up_twice_leaves_one_of_everything() -> None:
         }
     # Prefect's zombie recipe: any flow-run event (a timeout too) resets the clock.
     assert automation.trigger.expect == {"prefect.flow-run.*"}
+    # The server keeps each run's heartbeat window under the trigger's id: a second
+    # set-up must not replace it, or runs in flight lose their crash detection.
+    assert _crash_trigger_id() == set_up_twice
     for flow, step in [("ingest", "ingest"), ("training", "training"),
                        ("inference", "inference"), ("monitoring", "monitoring")]:
         name, queue = f"{flow}-flow/{step}-pool", f"{step}-queue"

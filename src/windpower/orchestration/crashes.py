@@ -14,7 +14,7 @@ from prefect import get_client
 from prefect.automations import Automation
 from prefect.client.schemas.objects import StateType
 from prefect.events.actions import ChangeFlowRunState
-from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.settings import get_current_settings
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,17 @@ def ensure_crash_detection() -> None:
             logger.info("Created automation %r", AUTOMATION_NAME)
             return
         first, *extra = sorted(existing, key=lambda a: str(a.id))
-        client.update_automation(first.id, wanted)
+        # The server keys each run's heartbeat window by the trigger's id, and an
+        # update gives the trigger a new one: the windows of the runs in flight are
+        # dropped, so a run that died just before `docker compose up` re-ran set-up
+        # stayed Running for ever. Update only when the definition changed.
+        if _definition(first) != _definition(wanted):
+            client.update_automation(first.id, wanted)
+            logger.info("Updated automation %r", AUTOMATION_NAME)
         for automation in extra:  # left over by releases that raced at start
             client.delete_automation(automation.id)
+
+
+def _definition(automation: Automation) -> dict:
+    """What the automation does, without the server's bookkeeping (id, times)."""
+    return automation.model_dump(mode="json", include=set(AutomationCore.model_fields))
