@@ -19,15 +19,14 @@ def load() -> str:
 
 
 def commit() -> str:
-    """The code's git commit ($GIT_COMMIT in the image, which has no .git)."""
-    if os.environ.get("GIT_COMMIT"):
-        return os.environ["GIT_COMMIT"]
+    """The code's git commit; in the image, which has no git, ``$GIT_COMMIT``."""
     try:
         done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                               check=False, capture_output=True, text=True)
-    except FileNotFoundError:  # no git in the image: say so, do not fail
-        return "unknown"
-    return done.stdout.strip() or "unknown"
+        found = done.stdout.strip()
+    except FileNotFoundError:
+        found = ""
+    return found or os.environ.get("GIT_COMMIT") or "unknown"
 
 
 def write_block(path: Path, writer: str, body: str) -> None:

@@ -37,7 +37,6 @@ AS_OF = pd.Timestamp("2026-06-01T00:00:00Z")
 TABLES = "turbines, readings, weather_forecasts, rejected_rows, ingested_files"
 
 
-
 def context() -> str:
     with open("/proc/loadavg") as fh:
         load = fh.read().strip()

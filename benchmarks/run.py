@@ -110,6 +110,9 @@ def run_stack(names: list[str], args: argparse.Namespace) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     names = selected(args.only)
+    if args.docs and not set(names) <= set(SECTIONS["stack"]):
+        raise SystemExit("--docs writes the stack's block: use it with stack "
+                         f"sections only ({', '.join(SECTIONS['stack'])})")
     logging.basicConfig(level=logging.WARNING)
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     start_load = load()

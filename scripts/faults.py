@@ -518,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--down", action="store_true",
                         help="`docker compose down -v` the project at the end")
     args = parser.parse_args(argv)
+    unknown = set(args.only.split(",")) - set(FAULTS)
+    if unknown:  # before prepare(), which takes minutes
+        parser.error(f"unknown faults {sorted(unknown)}; "
+                     f"choose from {','.join(FAULTS)}")
     stack = Stack(args.project, args.prefect_port, args.mlflow_port)
     started = time.monotonic()
     prepare(stack)
@@ -531,8 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         except Abandoned:
             pass  # its failed check says why
         except Exception as error:  # noqa: BLE001 (report it, go on)
-            res = Result(key, fault.__name__)
-            res.check(False, f"script error: {type(error).__name__}: {error}")
+            res.check(False, f"script error in {fault.__name__}: "
+                      f"{type(error).__name__}: {error}")
         results.append(res)
         log(f"{key}: {'PASS' if results[-1].ok else 'FAIL'} "
             f"{'; '.join(results[-1].observed)}")

@@ -13,6 +13,8 @@ Deployment ``maintenance-flow/maintenance`` (prefect.yaml) runs it daily on the
 worker. Prefect's own records are pruned by the server (docs/operations.md).
 """
 
+# Unlike the served flows this one takes no parameters, so Prefect never needs
+# to resolve its annotations: string annotations are safe here.
 from __future__ import annotations
 
 import os
@@ -26,9 +28,6 @@ from prefect import flow, get_run_logger, task
 # this module for its parameters alone, and MLflow's import took 0.9 s of it.
 if TYPE_CHECKING:
     from windpower.orchestration.retention import Retention
-
-# A run that has not finished in this time is failed, never left Running.
-TIMEOUT_SECONDS = 30 * 60
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
@@ -77,7 +76,8 @@ def collect_mlflow_garbage() -> bool:
     name="maintenance-flow",
     description="Retention: old windpower rows, unaliased model versions and "
     "their runs, then mlflow gc.",
-    timeout_seconds=TIMEOUT_SECONDS,
+    # A run that has not finished in 30 minutes is failed, never left Running.
+    timeout_seconds=30 * 60,
 )
 def maintenance_flow() -> dict[str, Any]:
     """Apply the retention limits of the environment once.

@@ -176,7 +176,7 @@ def main(
     kind = flow.name.removesuffix("-flow")
     config = replace(config, name=config.name or flow.name,
                      tags=config.tags or ["windpower", kind])
-    prefix = kind.upper()
+    prefix = kind.upper().replace("-", "_")
     parser = argparse.ArgumentParser(
         description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -78,6 +78,7 @@ def ensure_crash_detection() -> None:
             client.delete_automation(automation.id)
 
 
-def _definition(automation: Automation) -> dict:
-    """What the automation does, without the server's bookkeeping (id, times)."""
-    return automation.model_dump(mode="json", include=set(AutomationCore.model_fields))
+def _definition(automation: AutomationCore) -> dict:
+    """What the automation does, without the server's bookkeeping (id, times).
+    Python mode: sets (``expect``, ``for_each``) compare as sets, not as lists."""
+    return automation.model_dump(include=set(AutomationCore.model_fields))

@@ -11,5 +11,6 @@ from pydantic import Field
 KEDRO_ENV: Any = Field(
     None, description="Kedro configuration environment (KEDRO_ENV when unset).")
 PARAMS: Any = Field(
-    None, description="Overrides of the parameters in conf/ (parameters_*.yml), as "
-    '`kedro run --params`, e.g. {"training": {"threads": 1}}.')
+    None, description="Overrides of conf/base/parameters_*.yml, as `kedro run "
+    '--params`, e.g. {"training": {"threads": 1}} or '
+    '{"ingest": {"demo_farm": {"fault": {...}}}}.')
