@@ -76,7 +76,7 @@ def set_up_prefect() -> None:
 
 def main() -> int:
     """Run the set-up; exit 1 with one clear line when a step fails."""
-    # Kedro's import already configured logging (root at WARNING): say what we do.
+    # Prefect's import configured logging (root at WARNING): say what we do.
     logging.getLogger("windpower").setLevel(logging.INFO)
     try:
         set_up()

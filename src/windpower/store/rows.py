@@ -1,16 +1,14 @@
 """Split an input frame by the data contract into rows to keep and rows rejected."""
 
-from pathlib import Path
-
 import pandas as pd
 import yaml
 
+from windpower import project_root
 from windpower.contract import check_file, parse_timestamps, rule_column
 from windpower.errors import ContractError
 from windpower.pipelines.data_processing.nodes import validate_rows, validate_turbines
 
-PROJECT = Path(__file__).resolve().parents[3]
-RULES_FILE = PROJECT / "conf" / "base" / "parameters_data_processing.yml"
+RULES_FILE = project_root() / "conf" / "base" / "parameters_data_processing.yml"
 # A forecast without an issue time was issued this long before its first hour.
 DEFAULT_LEAD = pd.Timedelta(minutes=10)
 
