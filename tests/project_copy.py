@@ -12,15 +12,28 @@ keep the real one.
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
 
-from windpower.synthetic import generate_dataset
+from windpower.demo_farm.farm import DemoFarm, forecast_issue_times
 
 PROJECT = Path(__file__).resolve().parents[1]
-DATA = {"seed": 3, "end": "2026-02-01T00:00Z", "days": 45, "n_turbines": 3,
-        "forecast_hours": 6}
+DATA = {"seed": 3, "end": "2026-02-01T00:00Z", "days": 45, "n_turbines": 3}
+
+
+def demo_frames(seed: int, end: str, days: int, n_turbines: int
+                ) -> dict[str, pd.DataFrame]:
+    """The demo farm's turbines, ``days`` of readings before ``end`` and its weather
+    forecasts as issued every 6 h over them, up to the issue at ``end`` (the one
+    inference scores): one file holds the whole forecast archive."""
+    farm = DemoFarm(seed=seed, n_turbines=n_turbines)
+    stop = pd.Timestamp(end)
+    start = stop - pd.Timedelta(days=days)
+    return {"turbines": farm.turbines(), "scada": farm.readings(start, stop),
+            "forecast": farm.weather_forecasts(
+                forecast_issue_times(start, stop), hours=48)}
 
 
 def _merge(section: dict, updates: dict) -> None:
@@ -41,14 +54,18 @@ FILE_INPUTS = {
     "scada_raw": ("scada", "SCADA_PATH"),
     "turbines_raw": ("turbines", "TURBINES_PATH"),
     "forecast_raw": ("forecast", "FORECAST_PATH"),
+    "forecast_archive": ("forecast", "FORECAST_PATH"),
+    "readings_at_issue": ("scada", "SCADA_PATH"),
 }
 
 
 def use_file_inputs(catalog: Path) -> None:
     entries = yaml.safe_load(catalog.read_text())
     for name, (kind, variable) in FILE_INPUTS.items():
+        # The readings at issue are optional to inference: no file, no features.
+        default = ",no-readings.csv" if name == "readings_at_issue" else ""
         entries[name] = {"type": "windpower.datasets.RawInputDataset",
-                         "filepath": f"${{env:{variable}}}", "kind": kind}
+                         "filepath": f"${{env:{variable}{default}}}", "kind": kind}
     catalog.write_text(yaml.safe_dump(entries, sort_keys=False))
 
 
@@ -86,7 +103,9 @@ def make_project(
                     "ablation": {"max_rows": 5000, "estimator": {"max_iter": 10}}})
     _update_params(conf / "parameters_data_processing.yml", "data_processing",
                    {"holdout_days": 10})
-    frames = generate_dataset(**DATA)
+    _update_params(conf / "parameters_training.yml", "training", {"forecaster": {
+        "estimator": {"max_iter": 30}, "max_train_rows": 60000}})
+    frames = demo_frames(**DATA)
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     frames["scada"].to_csv(inputs / "scada.csv.gz", index=False)

@@ -58,12 +58,14 @@ def test_model_power_rises_with_wind_up_to_rated(trained_bundle, turbines):
     assert means[-1] > 5 * means[0]
 
 
-def test_model_within_zero_and_rated(trained_bundle, turbines):
+def test_model_within_idle_floor_and_rated(trained_bundle, turbines):
     rated = turbines.set_index("turbine_id")["rated_power_kw"]
+    floor = trained_bundle["power_floor_norm"]
+    assert -0.05 <= floor <= 0.0  # an idling turbine's consumption, no more
     for wind in (0.0, 2.0, 8.0, 14.0, 24.0, 30.0):
         batch = _batch(turbines, wind)
         power = predict_power(trained_bundle, batch)
-        assert (power >= 0).all()
+        assert (power >= floor * batch["turbine_id"].map(rated).to_numpy()).all()
         assert (power <= batch["turbine_id"].map(rated).to_numpy()).all()
 
 

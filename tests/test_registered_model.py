@@ -59,7 +59,8 @@ def test_pyfunc_quantiles_are_ordered_and_within_rated(loaded_model, small_data,
         turbines.set_index("turbine_id")["rated_power_kw"]).to_numpy()
     p10, p50, p90 = (got[c].to_numpy() for c in
                      ("p10_power_kw", "predicted_power_kw", "p90_power_kw"))
-    assert (p10 >= 0).all() and (p90 <= rated).all()
+    floor = loaded_model.unwrap_python_model().bundle["power_floor_norm"]
+    assert (p10 >= floor * rated).all() and (p90 <= rated).all()
     assert (p10 <= p50).all() and (p50 <= p90).all()
     assert np.mean(p90 - p10) > 0.01 * rated.mean(), "an interval, not a point"
 

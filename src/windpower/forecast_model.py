@@ -9,6 +9,16 @@ The model takes forecast-input-shaped rows (``timestamp``, ``turbine_id``,
 ``wind_speed``, ``wind_direction``, ``ambient_temperature``) for a batch (all
 turbines over a continuous stretch of time) and predicts each row's power from
 its turbine's binned power curve plus a learnt deviation.
+
+Two questions, two learnt deviations:
+- rows with ``issued_at`` are a weather forecast as issued: the *forecaster*
+  answers, trained on forecasts as they were issued against the power measured
+  later, with the lead time and what was measured at issue time
+  (``AT_ISSUE_COLUMNS``, optional) as features, and bands per lead-time band;
+- rows without ``issued_at`` are measured (or analysed) wind: the *power curve*
+  answers, trained on measured wind, with bands from measured-wind residuals.
+A bundle trained without a forecast archive has no forecaster: forecast rows then
+get the power curve (training says so).
 """
 
 import functools
@@ -26,6 +36,9 @@ INPUT_COLUMNS = [
     "wind_direction",
     "ambient_temperature",
 ]
+# Measurements known at issue time (the newest reading before ``issued_at``):
+# optional columns of a forecast frame; without them the forecaster still answers.
+AT_ISSUE_COLUMNS = ["power_at_issue_kw", "wind_speed_at_issue"]
 STEP = pd.Timedelta(minutes=10)
 RHO0 = 1.225  # kg/m3, IEC 61400-12-1 reference air density
 
@@ -172,15 +185,23 @@ def build_features(df: pd.DataFrame, lookup: dict,
     return pd.DataFrame(unsorted, index=df.index, copy=False)
 
 
-def _sorted_features(df: pd.DataFrame, lookup: dict
+def _sorted_features(df: pd.DataFrame, lookup: dict, issued: np.ndarray | None = None
                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Feature columns for ``df``'s rows sorted by turbine then time, and that
-    order (``columns[name][i]`` belongs to ``df.iloc[order[i]]``)."""
+    order (``columns[name][i]`` belongs to ``df.iloc[order[i]]``).
+
+    With ``issued`` (each row's issue time, ns), rows are sorted by turbine, issue,
+    then time, and neighbour and farm features never mix two issues: a frame may
+    hold several forecasts of the same hours.
+    """
     times = _utc_nanoseconds(df["timestamp"])
     # Integer turbine codes in name order: string compares and sorts do not scale.
     codes, names = pd.factorize(df["turbine_id"].astype(str), sort=True)
-    order = np.lexsort((times, codes))  # by turbine, then time (stable)
-    times, codes = times[order], codes[order]
+    issue = np.zeros(len(df), np.int64) if issued is None else pd.factorize(
+        issued, sort=True)[0].astype(np.int64)
+    order = np.lexsort((times, issue, codes))  # by turbine, issue, time (stable)
+    times, codes, issue = times[order], codes[order], issue[order]
+    series = codes.astype(np.int64) * (int(issue.max(initial=0)) + 1) + issue
     ws, wdir, temp = (df[c].to_numpy(float)[order] for c in (
         "wind_speed", "wind_direction", "ambient_temperature"))
     meta = lookup["turbines"]
@@ -201,8 +222,11 @@ def _sorted_features(df: pd.DataFrame, lookup: dict
          "days": times / 86_400e9,
          "turbine_code": code, "sector": sector,
          "sector_turbine": np.where(code >= 0, code * sectors + sector, -1)}
-    f |= _neighbour_features(ws_n, wdir, codes, times)
-    f |= _farm_features(ws_n, rad, times)
+    f |= _neighbour_features(ws_n, wdir, series, times)
+    # One group per timestamp and issue (factorized again: bincount's length).
+    instant = pd.factorize(pd.factorize(times)[0].astype(np.int64)
+                           * (int(issue.max(initial=0)) + 1) + issue)[0]
+    f |= _farm_features(ws_n, rad, instant)
     f["rated_power_kw"] = rated
     curve = lookup.get("curve")
     if curve is not None:
@@ -211,7 +235,45 @@ def _sorted_features(df: pd.DataFrame, lookup: dict
             f |= farm_wind_features(curve["farm_ratio"], code, f)
             f["curve_blend_norm"] = _coded_curve_power(
                 curve, names, codes, f["ws_blend"]) / rated
+    if issued is not None:
+        f |= _issue_features(df, lookup, order, f, (names, codes, series, times))
     return f, order
+
+
+def forecast_columns(df: pd.DataFrame, lookup: dict
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Feature columns of forecast rows (with ``issued_at``), sorted by turbine,
+    issue and time, and that order: what the forecaster is fitted and scored on."""
+    return _sorted_features(df, lookup, _utc_nanoseconds(df["issued_at"]))
+
+
+def _issue_features(df: pd.DataFrame, lookup: dict, order: np.ndarray, f: dict,
+                    keys: tuple) -> dict[str, np.ndarray]:
+    """Lead time and what was measured at issue time, for forecast rows.
+
+    ``power_at_issue_norm`` is persistence; ``issue_curve_gap`` how far the
+    turbine ran from its curve at issue; ``ws_issue_gap`` how far the forecast's
+    first hour starts from the measured wind (the forecast's current error).
+    """
+    names, codes, series, times = keys
+    issued = _utc_nanoseconds(df["issued_at"])[order]
+    rated = f["rated_power_kw"]
+    out = {"lead_h": (times - issued) / 3.6e12}
+    power, wind = (df[c].to_numpy(float)[order] if c in df else np.full(len(df), np.nan)
+                   for c in AT_ISSUE_COLUMNS)
+    out["power_at_issue_norm"] = np.clip(power / rated, -0.1, 1.2)
+    ws_at_issue = normalised_wind(wind, f["air_density"])
+    curve = lookup.get("curve")
+    at_issue = (_coded_curve_power(curve, names, codes, ws_at_issue) / rated
+                if curve is not None else np.full(len(df), np.nan))
+    out["curve_at_issue_norm"] = at_issue
+    out["issue_curve_gap"] = out["power_at_issue_norm"] - at_issue
+    # Each (turbine, issue) series' first forecast value, broadcast to its rows.
+    start = np.ones(len(series), bool)
+    start[1:] = series[1:] != series[:-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(len(series)), 0))
+    out["ws_issue_gap"] = f["ws_norm"][first] - ws_at_issue
+    return out
 
 
 def _farm_sector(farm_sin: np.ndarray, farm_cos: np.ndarray, sectors: int
@@ -279,8 +341,8 @@ def _neighbour_features(ws_n, wdir, codes, times) -> dict[str, np.ndarray]:
     return f
 
 
-def _farm_features(ws_n, rad, times) -> dict[str, np.ndarray]:
-    instant, _ = pd.factorize(times)  # one group per timestamp, all turbines
+def _farm_features(ws_n, rad, instant) -> dict[str, np.ndarray]:
+    """Farm-wide wind per ``instant`` (one group per timestamp and issue)."""
     farm_ws, count = _group_mean(ws_n, instant)
     deviation = _group_mean((ws_n - farm_ws) ** 2, instant)[0]
     with np.errstate(all="ignore"):
@@ -313,8 +375,15 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _p50(bundle: dict, df: pd.DataFrame) -> tuple[dict, np.ndarray, np.ndarray]:
-    """Sorted feature columns, P50 as a fraction of rated power, and the order.
+def _p50(bundle: dict, df: pd.DataFrame
+         ) -> tuple[dict, np.ndarray, np.ndarray, dict, np.ndarray]:
+    """Sorted feature columns, P50 as a fraction of rated power, the order, and
+    the interval table with each row's group in it.
+
+    Forecast rows (with ``issued_at``) go to the forecaster, whose bands are by
+    lead-time band; other rows, and every row of a bundle without a forecaster, to
+    the power curve, whose bands are by turbine. Turbines the forecaster never saw
+    (no archive) keep the power curve's P50 with the forecaster's bands.
 
     Scores in the features' own (turbine, time) order on a plain matrix and puts
     only the results back in ``df``'s order (``_in_order``): a feature frame and
@@ -326,14 +395,41 @@ def _p50(bundle: dict, df: pd.DataFrame) -> tuple[dict, np.ndarray, np.ndarray]:
     descheduled thread, and a 4k-row batch takes 0.7 s instead of 0.02 s.
     """
     _check_columns(df)
-    columns, order = _sorted_features(df, bundle["lookup"])
-    matrix = np.column_stack([columns[name] for name in bundle["features"]])
-    with _threadpools().limit(limits=bundle.get("threads"), user_api="openmp"):
-        dev = bundle["estimator"].predict(matrix)
+    forecaster = bundle.get("forecaster") if "issued_at" in df.columns else None
+    issued = None if forecaster is None else _utc_nanoseconds(df["issued_at"])
+    columns, order = _sorted_features(df, bundle["lookup"], issued)
+    dev = _deviation(bundle if forecaster is None else forecaster, columns,
+                     bundle.get("threads"))
     rated = columns["rated_power_kw"]
     columns["rated_power_kw"] = np.where(np.isnan(rated), np.nanmax(rated, initial=0.0),
                                          rated)
-    return columns, np.clip(columns["baseline_kw_norm"] + dev, 0.0, 1.0), order
+    if forecaster is None:
+        group = columns["turbine_code"]
+        spec = bundle["intervals"]
+    else:
+        unseen = ~np.isin(columns["turbine_code"], forecaster["turbine_codes"])
+        if unseen.any():  # no archive for these turbines: the power curve's P50
+            dev = np.where(unseen, _deviation(bundle, columns, bundle.get("threads")),
+                           dev)
+        group = lead_band(columns["lead_h"], forecaster["band_edges_h"])
+        spec = forecaster["intervals"]
+    floor = bundle.get("power_floor_norm", 0.0)
+    p50 = np.clip(columns["baseline_kw_norm"] + dev, floor, 1.0)
+    return columns, p50, order, spec, group
+
+
+def lead_band(lead_h: np.ndarray, edges_h: list[float]) -> np.ndarray:
+    """Index of each lead time's band: ``edges_h`` [0, 6, 24, 48] gives 0-6 h -> 0,
+    6-24 h -> 1, 24 h and beyond -> 2."""
+    inner = np.asarray(edges_h[1:-1], dtype=float)
+    return np.searchsorted(inner, np.nan_to_num(lead_h), side="right")
+
+
+def _deviation(model: dict, columns: dict, threads: int | None) -> np.ndarray:
+    """The model's learnt deviation from the curve (fraction of rated) per row."""
+    matrix = np.column_stack([columns[name] for name in model["features"]])
+    with _threadpools().limit(limits=threads, user_api="openmp"):
+        return model["estimator"].predict(matrix)
 
 
 def _check_columns(df: pd.DataFrame) -> None:
@@ -358,43 +454,51 @@ def _in_order(norm: np.ndarray, columns: dict, order: np.ndarray, cut_out: float
 
 
 def predict_power(bundle: dict, df: pd.DataFrame) -> np.ndarray:
-    """Predicted power (P50, kW) per row, within [0, rated], aligned with ``df``."""
-    columns, p50, order = _p50(bundle, df)
+    """Predicted power (P50, kW) per row, within [floor, rated], aligned with ``df``."""
+    columns, p50, order, _, _ = _p50(bundle, df)
     return _in_order(p50, columns, order, bundle["cut_out_speed"])
 
 
 def predict_quantiles(bundle: dict, df: pd.DataFrame,
                       levels: tuple[float, ...] | None = None
                       ) -> dict[float, np.ndarray]:
-    """Power quantiles (kW) per row: P50 plus conformal offsets, in [0, rated].
+    """Power quantiles (kW) per row: P50 plus conformal offsets, in [floor, rated].
+
+    The floor is the turbines' own idling consumption (``power_floor_norm``, <= 0),
+    so a band can hold the -5 kW an idle turbine reads.
 
     Args:
         bundle: Model bundle with ``intervals`` (``levels``, ``bin_width`` and
-            ``offsets[turbine code (last: all turbines), wind bin, level]``,
-            residual quantiles as fractions of rated power).
-        df: Rows with ``INPUT_COLUMNS``.
+            ``offsets[group (last: all groups), wind bin, level]``, residual
+            quantiles as fractions of rated power); groups are turbines for the
+            power curve and lead-time bands for the forecaster.
+        df: Rows with ``INPUT_COLUMNS`` (and ``issued_at`` for forecasts).
         levels: Levels to return (default: all the bundle has); 0.5 is P50.
 
     Returns:
         ``{level: kW per row}``, aligned with ``df``, non-decreasing in level.
     """
-    columns, p50, order = _p50(bundle, df)
-    spec, cut_out = bundle["intervals"], bundle["cut_out_speed"]
+    columns, p50, order, spec, group = _p50(bundle, df)
+    cut_out, floor = bundle["cut_out_speed"], bundle.get("power_floor_norm", 0.0)
     offsets = spec["offsets"]
     bins = np.clip(np.nan_to_num(columns["ws_norm"]) // spec["bin_width"], 0,
                    offsets.shape[1] - 1).astype(int)
-    cell = columns["turbine_code"] * offsets.shape[1] + bins  # code -1: all turbines
-    cell = np.where(cell < 0, cell + offsets.shape[0] * offsets.shape[1], cell)
+    group = np.where((group < 0) | (group >= offsets.shape[0] - 1),
+                     offsets.shape[0] - 1, group)  # unknown: all groups
+    cell = group * offsets.shape[1] + bins
     out = {0.5: _in_order(p50, columns, order, cut_out)}
     for i, level in enumerate(spec["levels"]):
         if levels is None or level in levels:  # one level at a time: no n x L matrix
-            quantile = np.clip(p50 + offsets[..., i].ravel()[cell], 0.0, 1.0)
+            quantile = np.clip(p50 + offsets[..., i].ravel()[cell], floor, 1.0)
             out[float(level)] = _in_order(quantile, columns, order, cut_out)
     return out
 
 
 def predict_frame(bundle: dict, df: pd.DataFrame) -> pd.DataFrame:
     """What the pyfunc returns: P50 as ``predicted_power_kw``, P10 and P90."""
+    if "issued_at" in df.columns and df["issued_at"].isna().any():
+        raise ValueError("model input: issued_at is empty in some rows (leave the "
+                         "column out for measured wind)")
     q = predict_quantiles(bundle, df, levels=(0.1, 0.9))
     return pd.DataFrame({"predicted_power_kw": q[0.5], "p10_power_kw": q[0.1],
                          "p90_power_kw": q[0.9]}, index=df.index)

@@ -98,6 +98,7 @@ def test_data_processing_pipeline_runs_in_memory(small_data, dp_params):
     catalog = DataCatalog({
         "scada_raw": MemoryDataset(small_data["scada"]),
         "turbines_raw": MemoryDataset(small_data["turbines"]),
+        "forecast_archive": MemoryDataset(pd.DataFrame()),  # none: the fallback
         "params:data_processing": MemoryDataset(dict(dp_params, holdout_days=10)),
     })
     SequentialRunner().run(create_pipeline(), catalog)

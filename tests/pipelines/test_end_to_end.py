@@ -16,10 +16,9 @@ import pytest
 from kedro.framework.session import KedroSession
 
 from tests.conftest import use_mlflow_store
-from tests.project_copy import DATA, make_project
+from tests.project_copy import DATA, demo_frames, make_project
 from windpower.errors import NoChampionError
 from windpower.pipelines.training.evaluation import model_input
-from windpower.synthetic import generate_dataset
 
 pytestmark = pytest.mark.unit
 PROJECT = Path(__file__).resolve().parents[2]
@@ -85,7 +84,7 @@ def test_pipelines_train_register_and_predict(trained):
 
     outputs, _ = _run(project, "inference")
     result = outputs["inference_summary"]
-    assert result["model_version"] == 1 and result["rows_scored"] == 6 * 6 * 3
+    assert result["model_version"] == 1 and result["rows_scored"] == 48 * 6 * 3
     assert result["mlflow_run_id"] == summary["mlflow_run_id"]
 
     outputs, _ = _run(project, "training")  # same data: not better, so challenger
@@ -98,7 +97,8 @@ def test_pipelines_train_register_and_predict(trained):
 
 def test_registered_model_is_self_contained(trained):
     model = mlflow.pyfunc.load_model("models:/windpower@champion")
-    forecast = generate_dataset(**DATA)["forecast"]
+    archive = demo_frames(**DATA)["forecast"]
+    forecast = archive.loc[archive["issued_at"] == archive["issued_at"].max()]
     out = model.predict(model_input(forecast))
     assert list(out.columns) == ["predicted_power_kw", "p10_power_kw", "p90_power_kw"]
     assert len(out) == len(forecast)

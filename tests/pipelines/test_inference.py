@@ -14,6 +14,11 @@ from windpower.pipelines.inference.nodes import (
 
 pytestmark = pytest.mark.unit
 ISSUED = pd.Timestamp("2026-03-01T00:00:00Z")
+NO_READINGS = pd.DataFrame({"turbine_id": pd.Series(dtype=str),
+                            "timestamp": pd.Series(dtype="datetime64[ns, UTC]"),
+                            "wind_speed": pd.Series(dtype=float),
+                            "power_kw": pd.Series(dtype=float)})
+DP_PARAMS = {"forecast_pairs": {"at_issue_max_age_minutes": 60}}
 
 
 class _BundleModel:
@@ -37,7 +42,7 @@ def test_select_forecast_drops_unknown_turbines_and_past_rows(issued_forecast,
     raw = issued_forecast.copy()
     raw.loc[0, "turbine_id"] = "T42"
     raw.loc[1, "timestamp"] = ISSUED  # not after the issue: nothing to forecast
-    selected = select_forecast(raw, turbines)
+    selected = select_forecast(raw, turbines, NO_READINGS, DP_PARAMS)
     assert len(selected) == len(raw) - 2
     assert set(selected["turbine_id"]) <= set(turbines["turbine_id"])
 
@@ -45,7 +50,7 @@ def test_select_forecast_drops_unknown_turbines_and_past_rows(issued_forecast,
 def test_select_forecast_without_any_forecast_fails_readably(turbines):
     empty = pd.DataFrame(columns=["issued_at", "timestamp", "turbine_id"])
     with pytest.raises(NoForecastError, match="no weather forecast issued"):
-        select_forecast(empty, turbines)
+        select_forecast(empty, turbines, NO_READINGS, DP_PARAMS)
 
 
 def test_predict_power_without_champion_fails_readably(issued_forecast):
@@ -56,7 +61,7 @@ def test_predict_power_without_champion_fails_readably(issued_forecast):
 
 def test_predict_power_rows_carry_issue_horizon_version_and_run(
         trained_bundle, issued_forecast, turbines):
-    forecast = select_forecast(issued_forecast, turbines)
+    forecast = select_forecast(issued_forecast, turbines, NO_READINGS, DP_PARAMS)
     champion = {"model": _BundleModel(trained_bundle), "version": 7, "run_id": "r1"}
     stored, scored = predict_power(champion, forecast)
     pd.testing.assert_frame_equal(stored, scored)

@@ -5,24 +5,30 @@ from windpower.datasets.files import RawInputDataset
 from windpower.datasets.mlflow_datasets import (
     ChampionModelDataset,
     MlflowFigureDataset,
+    MlflowJsonDataset,
     MlflowMetricsDataset,
 )
 from windpower.datasets.registry import RegisteredModelDataset
 from windpower.datasets.store import (
     PredictionsDataset,
+    ReadingsBeforeDataset,
     ReadingsDataset,
     TurbinesDataset,
+    WeatherForecastArchiveDataset,
     WeatherForecastDataset,
 )
 
 __all__ = [
     "ChampionModelDataset",
     "MlflowFigureDataset",
+    "MlflowJsonDataset",
     "MlflowMetricsDataset",
     "PredictionsDataset",
     "RawInputDataset",
+    "ReadingsBeforeDataset",
     "ReadingsDataset",
     "RegisteredModelDataset",
     "TurbinesDataset",
+    "WeatherForecastArchiveDataset",
     "WeatherForecastDataset",
 ]

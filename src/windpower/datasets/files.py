@@ -21,6 +21,20 @@ _CSV = (".csv", ".csv.gz", ".gz")
 _PARQUET = (".parquet", ".pq")
 
 
+def read_rows(path: Path, kind: str) -> pd.DataFrame:
+    """The contract columns, plus a forecast's own ``issued_at`` when it has one
+    (a file of many issues is a forecast archive)."""
+    raw = read_table(path, kind)
+    if kind == "forecast" and "issued_at" in raw.attrs.get("ignored_columns", []):
+        extra = (pd.read_parquet(path, columns=["issued_at"])
+                 if path.name.lower().endswith(_PARQUET)
+                 else pd.read_csv(path, usecols=["issued_at"], dtype=str))
+        raw = raw.assign(issued_at=extra["issued_at"].to_numpy())
+        raw.attrs["ignored_columns"] = [
+            c for c in raw.attrs["ignored_columns"] if c != "issued_at"]
+    return raw
+
+
 def read_table(path: Path, kind: str) -> pd.DataFrame:
     """Read a contract file, CSV (gzip allowed) or Parquet by extension.
 
@@ -110,7 +124,7 @@ class RawInputDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         try:
             if not self._path.exists():
                 raise ContractError(str(self._path), "*", "file does not exist")
-            return read_table(self._path, self._kind)
+            return read_rows(self._path, self._kind)
         except ContractError as exc:
             # Hand the break to the validation node, which raises it unwrapped.
             frame = pd.DataFrame()

@@ -60,6 +60,28 @@ class MlflowMetricsDataset(AbstractDataset[dict, dict]):
         return {"prefix": self._prefix, "artifact_file": self._artifact_file}
 
 
+class MlflowJsonDataset(AbstractDataset[dict, dict]):
+    """Save a dict as a JSON artifact of the active run (no metrics: a report whose
+    numbers are logged as metrics elsewhere)."""
+
+    def __init__(self, artifact_file: str):
+        self._artifact_file = artifact_file
+        self._data: dict | None = None
+
+    def save(self, data: dict) -> None:
+        self._data = data
+        if mlflow.active_run():
+            mlflow.log_dict(data, self._artifact_file)
+
+    def load(self) -> dict:
+        if self._data is None:
+            raise DatasetError(f"{self._artifact_file} not saved in this run")
+        return self._data
+
+    def _describe(self) -> dict[str, Any]:
+        return {"artifact_file": self._artifact_file}
+
+
 class MlflowFigureDataset(AbstractDataset[Any, Any]):
     """Save a matplotlib figure as an artifact of the active run."""
 

@@ -21,6 +21,7 @@ from windpower.store.readers import (
     latest_weather_forecast,
     read_readings,
     read_turbines,
+    read_weather_forecasts,
 )
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,30 @@ class WeatherForecastDataset(_StoreDataset):
         if not frame.empty:
             logger.info("scoring the weather forecast issued at %s (%d rows)",
                         frame["issued_at"].iloc[0], len(frame))
+        return frame
+
+
+class ReadingsBeforeDataset(ReadingsDataset):
+    """``readings`` of the hours before ``as_of``: what was measured at issue time."""
+
+    def __init__(self, hours: float = 12, **kwargs: Any):
+        super().__init__(window_days=float(hours) / 24, **kwargs)
+
+
+class WeatherForecastArchiveDataset(_StoreDataset):
+    """Every weather forecast issued in the ``window_days`` before ``as_of``, as
+    issued: the forecaster's training data."""
+
+    table = "weather_forecasts"
+
+    def __init__(self, window_days: float = 365, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._window = pd.Timedelta(days=float(window_days))
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        frame = read_weather_forecasts(conn, as_of - self._window, as_of)
+        logger.info("read %d forecast rows of %d issues before %s", len(frame),
+                    frame["issued_at"].nunique(), as_of)
         return frame
 
 

@@ -43,6 +43,23 @@ def _levels(levels: dict[str, float] | None) -> str:
     return ", ".join(f"{t} at {100 * v:.1f} % of its curve" for t, v in levels.items())
 
 
+def _forecast_skill(summary: dict[str, Any]) -> str:
+    """The forecast as issued, per lead band, or why there is none."""
+    bands = summary.get("forecast_skill") or {}
+    said = f"**Trained on:** {summary.get('training_input') or 'measured wind'}.\n\n"
+    if not bands:
+        return said
+    rows = "\n".join(
+        f"| {band} | {_number(b['mae_kw'])} | {_number(b['nmae_pct'])} | "
+        f"{_number(b['bias_kw'])} | {_number(b['coverage_p10_p90'])} | "
+        f"{_number(b['skill_vs_persistence'])} | {_number(b['skill_vs_curve'])} |"
+        for band, b in bands.items())
+    return (said + "Held-out issues, scored as issued:\n\n"
+            "| lead | MAE kW | NMAE % | bias kW | P10-P90 coverage | "
+            "skill vs persistence | skill vs binned curve |\n"
+            "|---|---|---|---|---|---|---|\n" + rows + "\n\n")
+
+
 def training_markdown(summary: dict[str, Any], run_url: str | None) -> str:
     """The training report: metrics, champion decision, link to the MLflow run."""
     rows = "\n".join(
@@ -58,6 +75,8 @@ def training_markdown(summary: dict[str, Any], run_url: str | None) -> str:
     )
     return (
         "# Training report\n\n"
+        f"{_forecast_skill(summary)}"
+        "Power curve on measured wind (held-out readings):\n\n"
         "| metric | baseline | model |\n|---|---|---|\n"
         f"{rows}\n\n"
         f"**Champion decision:** model `{summary.get('model_name')}` version "

@@ -3,9 +3,6 @@
 import hashlib
 from pathlib import Path
 
-import pandas as pd
-
-from windpower.datasets.files import read_table
 from windpower.datasets.preflight import csv_header, parquet_columns
 from windpower.errors import ContractError
 
@@ -45,16 +42,3 @@ def file_digest(path: Path) -> tuple[str, int]:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest(), path.stat().st_size
-
-
-def read_rows(path: Path, kind: str) -> pd.DataFrame:
-    """The contract columns, plus a forecast's own ``issued_at`` when it has one."""
-    raw = read_table(path, kind)
-    if kind == "forecast" and "issued_at" in raw.attrs.get("ignored_columns", []):
-        extra = (pd.read_parquet(path, columns=["issued_at"])
-                 if path.name.lower().endswith(_PARQUET)
-                 else pd.read_csv(path, usecols=["issued_at"], dtype=str))
-        raw = raw.assign(issued_at=extra["issued_at"].to_numpy())
-        raw.attrs["ignored_columns"] = [
-            c for c in raw.attrs["ignored_columns"] if c != "issued_at"]
-    return raw

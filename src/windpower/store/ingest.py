@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 from psycopg2.extensions import connection as Connection
 
+from windpower.datasets.files import read_rows
 from windpower.errors import ContractError
-from windpower.store.files import detect_kind, file_digest, read_rows
+from windpower.store.files import detect_kind, file_digest
 from windpower.store.load import copy_frame, upsert_frame
 from windpower.store.readers import read_turbines
 from windpower.store.rows import contract_rules, rejected_table, split_rows

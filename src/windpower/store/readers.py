@@ -85,3 +85,18 @@ def latest_weather_forecast(conn: Connection, as_of: pd.Timestamp) -> pd.DataFra
         "FROM weather_forecasts WHERE issued_at <= %(as_of)s) "
         "AND \"timestamp\" > issued_at ORDER BY turbine_id, \"timestamp\"")
     return query_frame(conn, query, FORECAST_COLUMNS, {"as_of": as_of})
+
+
+def read_weather_forecasts(conn: Connection, start: pd.Timestamp,
+                           end: pd.Timestamp) -> pd.DataFrame:
+    """Every forecast issued in ``[start, end)``, as issued: the forecast archive.
+
+    Returns:
+        ``issued_at`` plus the forecast contract columns, hours after the issue
+        only, sorted by issue, turbine and time.
+    """
+    query = sql.SQL(
+        "SELECT * FROM weather_forecasts WHERE issued_at >= %(start)s "
+        "AND issued_at < %(end)s AND \"timestamp\" > issued_at "
+        "ORDER BY issued_at, turbine_id, \"timestamp\"")
+    return query_frame(conn, query, FORECAST_COLUMNS, {"start": start, "end": end})

@@ -158,3 +158,109 @@ def split_by_time(model_input: pd.DataFrame, params: dict
                 (~test).sum(), test.sum())
     return (model_input.loc[~test].reset_index(drop=True),
             model_input.loc[test].reset_index(drop=True))
+
+
+def measured_at_issue(forecast: pd.DataFrame, readings: pd.DataFrame,
+                      max_age_minutes: float) -> pd.DataFrame:
+    """Forecast rows with what was measured before their issue time.
+
+    The newest reading strictly before ``issued_at`` (a reading stamped at the
+    issue time is not known yet), at most ``max_age_minutes`` old, with both wind
+    and power measured; NaN where there is none. Training and inference both call
+    this, so the model is served the features it learnt from.
+
+    Args:
+        forecast: Rows with ``turbine_id`` and ``issued_at``.
+        readings: Valid readings (``turbine_id``, ``timestamp``, ``wind_speed``,
+            ``power_kw``), any order.
+        max_age_minutes: Oldest reading that still counts as "at issue".
+
+    Returns:
+        ``forecast`` plus ``power_at_issue_kw`` and ``wind_speed_at_issue``.
+    """
+    keys = forecast[["turbine_id", "issued_at"]].drop_duplicates()
+    needed = ["turbine_id", "timestamp", "wind_speed", "power_kw"]
+    if not set(needed) <= set(readings.columns):  # none measured: NaN, still forecast
+        readings = pd.DataFrame({c: pd.Series(dtype=float) for c in needed})
+    measured = pd.DataFrame({
+        "turbine_id": readings["turbine_id"].astype(str),
+        "timestamp": contract.parse_timestamps(readings["timestamp"]).astype(
+            "datetime64[ns, UTC]"),
+        **{c: pd.to_numeric(readings[c], errors="coerce")
+           for c in ("wind_speed", "power_kw")}}).dropna()
+    keys = keys.assign(turbine_id=keys["turbine_id"].astype(str),
+                       issued_at=contract.parse_timestamps(keys["issued_at"]).astype(
+                           "datetime64[ns, UTC]"))
+    at_issue = pd.merge_asof(
+        keys.sort_values("issued_at"),
+        measured.sort_values("timestamp"), left_on="issued_at",
+        right_on="timestamp", by="turbine_id", direction="backward",
+        allow_exact_matches=False,
+        tolerance=pd.Timedelta(minutes=max_age_minutes))
+    at_issue = at_issue.rename(columns={"power_kw": "power_at_issue_kw",
+                                        "wind_speed": "wind_speed_at_issue"})
+    columns = ["turbine_id", "issued_at", "power_at_issue_kw", "wind_speed_at_issue"]
+    out = forecast.assign(
+        turbine_id=forecast["turbine_id"].astype(str),
+        issued_at=contract.parse_timestamps(forecast["issued_at"]).astype(
+            "datetime64[ns, UTC]")).merge(at_issue[columns],
+                                          on=["turbine_id", "issued_at"], how="left")
+    out.index = forecast.index
+    return out
+
+
+def build_forecast_pairs(archive: pd.DataFrame, readings: pd.DataFrame,
+                         turbines: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Each weather-forecast row as issued, with what was measured at issue time
+    and the power later measured at its target time: what the forecaster learns.
+
+    Args:
+        archive: Weather forecasts as issued (``issued_at`` + contract columns).
+        readings: Flagged readings (``operating_state``).
+        turbines: Validated turbine table.
+        params: ``forecast_pairs`` (``max_lead_hours``, ``at_issue_max_age_minutes``).
+
+    Returns:
+        Every archive row of a known turbine within the lead range (whole issues,
+        so features see each forecast's neighbours) with ``power_at_issue_kw``,
+        ``wind_speed_at_issue``, ``power_kw`` and ``operating_state`` (NaN where
+        nothing was measured at the target time). Empty without an archive.
+    """
+    p = params["forecast_pairs"]
+    if archive.empty or "issued_at" not in archive:
+        logger.warning("no weather forecasts as issued (issued_at) to learn from")
+        return pd.DataFrame(columns=["issued_at", *contract.REQUIRED_COLUMNS[
+            "forecast"], "power_at_issue_kw", "wind_speed_at_issue", "power_kw",
+            "operating_state"])
+    archive = archive.assign(**{c: contract.parse_timestamps(archive[c])
+                                for c in ("issued_at", "timestamp")})
+    lead = archive["timestamp"] - archive["issued_at"]
+    keep = archive["turbine_id"].astype(str).isin(turbines["turbine_id"]) & (
+        lead > pd.Timedelta(0)) & (lead <= pd.Timedelta(hours=p["max_lead_hours"]))
+    rows = measured_at_issue(archive.loc[keep].reset_index(drop=True), readings,
+                             p["at_issue_max_age_minutes"])
+    actual = readings[["turbine_id", "timestamp", "power_kw", "operating_state"]]
+    pairs = rows.merge(actual.assign(turbine_id=actual["turbine_id"].astype(str)),
+                       on=["turbine_id", "timestamp"], how="left")
+    logger.info("forecast pairs: %d rows of %d issues, %d with measured power",
+                len(pairs), pairs["issued_at"].nunique(),
+                pairs["power_kw"].notna().sum())
+    return pairs
+
+
+def split_forecast_pairs(pairs: pd.DataFrame, params: dict
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Train on targets before the cut, hold out the issues from the cut on.
+
+    The cut is ``holdout_days`` before the newest measured target, as for the
+    readings; no training target lies after a held-out issue.
+    """
+    measured = pairs.loc[pairs["power_kw"].notna(), "timestamp"]
+    if measured.empty:
+        return pairs.iloc[:0], pairs.iloc[:0]
+    cut = measured.max() - pd.Timedelta(days=params["holdout_days"])
+    train, test = pairs["timestamp"] <= cut, pairs["issued_at"] >= cut
+    logger.info("forecast pairs split at %s: %d train, %d holdout rows", cut,
+                train.sum(), test.sum())
+    return (pairs.loc[train].reset_index(drop=True),
+            pairs.loc[test].reset_index(drop=True))

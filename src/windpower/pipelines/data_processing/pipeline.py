@@ -3,9 +3,11 @@
 from kedro.pipeline import Node, Pipeline
 
 from windpower.pipelines.data_processing.nodes import (
+    build_forecast_pairs,
     build_model_input,
     flag_operation,
     split_by_time,
+    split_forecast_pairs,
     validate_readings,
     validate_turbines,
 )
@@ -26,4 +28,10 @@ def create_pipeline(**kwargs) -> Pipeline:
              outputs="model_input_table", name="build_model_input_node"),
         Node(func=split_by_time, inputs=["model_input_table", p],
              outputs=["train_table", "holdout_table"], name="split_by_time_node"),
+        Node(func=build_forecast_pairs,
+             inputs=["forecast_archive", "flagged_readings", "turbines", p],
+             outputs="forecast_pairs", name="build_forecast_pairs_node"),
+        Node(func=split_forecast_pairs, inputs=["forecast_pairs", p],
+             outputs=["train_pairs", "holdout_pairs"],
+             name="split_forecast_pairs_node"),
     ], tags="data_processing")

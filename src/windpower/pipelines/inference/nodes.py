@@ -7,26 +7,31 @@ import pandas as pd
 
 from windpower.contract import check_file
 from windpower.errors import NoChampionError, NoForecastError
+from windpower.pipelines.data_processing.nodes import measured_at_issue
 from windpower.pipelines.training.evaluation import model_input
 from windpower.store.rows import default_issue_time
 
 logger = logging.getLogger(__name__)
 
 
-def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame
-                    ) -> pd.DataFrame:
-    """The weather forecast rows to score: known turbines, after the issue time.
+def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame,
+                    readings: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """The weather forecast rows to score: the newest issue, known turbines, after
+    the issue time, with what was measured before the issue.
 
     The rows were checked against the data contract when they were ingested. A
     forecast file without ``issued_at`` (``kedro run`` on files) counts as issued
-    one step before its first time, as the ingest flow counts it.
+    one step before its first time, as the ingest flow counts it; a file of many
+    issues (an archive) gives its newest.
 
     Args:
         forecast_raw: The newest issued forecast (``issued_at`` + contract columns).
         turbines: Validated turbine table.
+        readings: Readings of the hours before ``as_of`` (``measured_at_issue``).
+        params: ``forecast_pairs`` parameters (``at_issue_max_age_minutes``).
 
     Returns:
-        The rows to score, sorted by turbine and time.
+        The rows to score, sorted by turbine and time, with the at-issue columns.
     """
     if forecast_raw.attrs.get("contract_error"):
         check_file(forecast_raw, "forecast")  # a refused input file: say why
@@ -36,9 +41,15 @@ def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame
         stamps = pd.to_datetime(forecast_raw["timestamp"], utc=True)
         forecast_raw = forecast_raw.assign(
             timestamp=stamps, issued_at=default_issue_time(stamps))
+    issued = pd.to_datetime(forecast_raw["issued_at"], utc=True)
+    forecast_raw = forecast_raw.assign(
+        issued_at=issued, timestamp=pd.to_datetime(forecast_raw["timestamp"], utc=True))
     known = forecast_raw["turbine_id"].isin(turbines["turbine_id"])
     ahead = forecast_raw["timestamp"] > forecast_raw["issued_at"]
-    return forecast_raw.loc[known & ahead].reset_index(drop=True)
+    newest = issued == issued.max()
+    rows = forecast_raw.loc[known & ahead & newest].reset_index(drop=True)
+    return measured_at_issue(rows, readings,
+                             params["forecast_pairs"]["at_issue_max_age_minutes"])
 
 
 def predict_power(champion: dict | None, forecast: pd.DataFrame

@@ -15,7 +15,9 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline([
         Node(func=validate_turbines, inputs="turbines_raw",
              outputs="inference_turbines", name="validate_inference_turbines_node"),
-        Node(func=select_forecast, inputs=["forecast_raw", "inference_turbines"],
+        Node(func=select_forecast,
+             inputs=["forecast_raw", "inference_turbines", "readings_at_issue",
+                     "params:data_processing"],
              outputs="forecast_input", name="select_forecast_node"),
         Node(func=predict_power, inputs=["champion_model", "forecast_input"],
              outputs=["power_predictions", "scored_forecast"],

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from windpower.forecast_model import (
+    AT_ISSUE_COLUMNS,
     INPUT_COLUMNS,
     curve_power,
     predict_power,
@@ -18,9 +19,13 @@ logger = logging.getLogger(__name__)
 
 
 def model_input(table: pd.DataFrame) -> pd.DataFrame:
-    """Contract columns as the served model takes them (naive UTC timestamps)."""
-    frame = table[INPUT_COLUMNS].copy()
-    frame["timestamp"] = frame["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None)
+    """Contract columns as the served model takes them (naive UTC timestamps), with
+    ``issued_at`` and the at-issue measurements when ``table`` is a forecast."""
+    extra = [c for c in ["issued_at", *AT_ISSUE_COLUMNS] if c in table.columns]
+    frame = table[INPUT_COLUMNS + extra].copy()
+    for column in {"timestamp", "issued_at"} & set(frame.columns):
+        stamps = pd.to_datetime(frame[column], utc=True)
+        frame[column] = stamps.dt.tz_localize(None)
     return frame
 
 
@@ -180,8 +185,19 @@ def score_champion(champion: dict | None, holdout: pd.DataFrame,
             "champion_version": int(champion["version"])}
 
 
-def decide_alias(metrics: dict, champion: dict, params: dict, served: dict) -> dict:
-    """Champion only if the candidate beats the baseline and the current champion.
+def _band_losing_to_curve(forecast: dict | None) -> str | None:
+    """The first lead-time band where the forecast does not beat the binned curve
+    on the forecast wind (None: it beats it in every band, or no forecaster)."""
+    for name, value in (forecast or {}).items():
+        if name.endswith("_skill_vs_curve") and not value > 0:
+            return name.removeprefix("lead_").removesuffix("_skill_vs_curve")
+    return None
+
+
+def decide_alias(metrics: dict, champion: dict, params: dict, served: dict,
+                 forecast: dict | None = None) -> dict:
+    """Champion only if the candidate beats the baseline and the current champion,
+    and, as a forecaster, the binned curve on forecast wind in every lead band.
 
     Args:
         metrics: The candidate's holdout metrics (``model_mae``, ``baseline_mae``).
@@ -189,6 +205,8 @@ def decide_alias(metrics: dict, champion: dict, params: dict, served: dict) -> d
         params: Training parameters (``champion.min_improvement_kw``).
         served: ``score_candidate``'s result: the candidate as served, on the
             same gate rows as the champion.
+        forecast: ``evaluate_forecasts``'s metrics on held-out issues (empty or
+            None without a forecast archive).
 
     Returns:
         ``{"alias", "candidate_mae", "champion_mae", "baseline_mae", "reason"}``.
@@ -196,8 +214,12 @@ def decide_alias(metrics: dict, champion: dict, params: dict, served: dict) -> d
     candidate = served["candidate_mae"]
     current = champion["champion_mae"]
     margin = params["champion"]["min_improvement_kw"]
+    losing = _band_losing_to_curve(forecast)
     if metrics["model_mae"] >= metrics["baseline_mae"]:
         alias, reason = "challenger", "does not beat the binned power curve"
+    elif losing is not None:
+        alias, reason = "challenger", (f"does not beat the binned curve on forecast "
+                                       f"wind at {losing.replace('_', '-')} ahead")
     elif np.isnan(current):
         alias, reason = "champion", "no champion registered yet"
     elif candidate < current - margin:

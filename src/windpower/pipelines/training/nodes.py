@@ -15,6 +15,7 @@ from windpower.forecast_model import (
     make_lookup,
 )
 from windpower.pipelines.monitoring.signals import wind_histograms
+from windpower.pipelines.training.forecaster import fit_forecaster
 from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
 logger = logging.getLogger(__name__)
@@ -81,30 +82,61 @@ def training_frame(table: pd.DataFrame, curve: dict, max_rows: int | None = None
     return frame, target
 
 
-def train_model(train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
-                params: dict, features_params: dict) -> dict:
-    """Fit the deviation-from-curve model and bundle it for serving.
+def power_floor(train: pd.DataFrame) -> float:
+    """The lowest power the model predicts, as a fraction of rated: 0, or the
+    turbines' idling consumption (their 0.5 % quantile, never below -5 %)."""
+    norm = (train["power_kw"] / train["rated_power_kw"]).to_numpy(float)
+    norm = norm[np.isfinite(norm)]
+    if not len(norm):
+        return 0.0
+    return float(np.clip(np.quantile(norm, 0.005), -0.05, 0.0))
+
+
+def climatology(train: pd.DataFrame) -> dict[str, float]:
+    """Each turbine's mean measured power (kW) over the training window: the
+    forecast that knows nothing of the weather."""
+    return {str(k): float(v) for k, v in
+            train.groupby("turbine_id", observed=True)["power_kw"].mean().items()}
+
+
+def train_model(  # noqa: PLR0917 (Kedro passes a node's inputs by position)
+        train: pd.DataFrame, curve: dict, turbines: pd.DataFrame,
+                params: dict, features_params: dict,
+                train_pairs: pd.DataFrame | None = None) -> dict:
+    """Fit the power curve's deviation model and the forecaster, bundled for serving.
 
     Args:
-        train: Training rows with features.
+        train: Training rows with features (measured wind).
         curve: Baseline binned power curve.
         turbines: Validated turbine table.
         params: Training parameters (``features``, ``estimator``, ...).
         features_params: Feature parameters shared with data_processing.
+        train_pairs: Weather forecasts as issued with the power measured later
+            (``build_forecast_pairs``); empty without a forecast archive.
 
     Returns:
         Model bundle: estimator, feature list, lookup tables, conformal interval
-        offsets, cut-out speed, the OpenMP threads to score with (``None``: all
-        cores) and the wind histograms of the training rows (monitoring's drift
-        reference).
+        offsets, the forecaster (None without an archive: forecasts then get the
+        power curve, and ``training_input`` says so), the power floor, each
+        turbine's climatology, cut-out speed, the OpenMP threads to score with
+        (``None``: all cores) and the wind histograms of the training rows
+        (monitoring's drift reference).
     """
+    floor = power_floor(train)
     frame, target = training_frame(train, curve, params["max_train_rows"])
-    intervals = calibrate(frame, target, len(turbines), params)
+    intervals = calibrate(frame, target, len(turbines), floor, params)
     estimator = _fit(frame, target, params)
     logger.info("trained on %d rows, %d iterations", len(frame), estimator.n_iter_)
+    lookup = make_lookup(turbines, features_params["sectors"], curve)
+    forecaster = fit_forecaster(train_pairs, lookup, floor, params)
+    if forecaster is None:
+        logger.warning("no weather forecasts as issued in the training window: "
+                       "forecasts will be made by the power curve (measured wind)")
     return {"estimator": estimator, "features": list(params["features"]),
-            "lookup": make_lookup(turbines, features_params["sectors"], curve),
-            "intervals": intervals,
+            "lookup": lookup, "intervals": intervals, "forecaster": forecaster,
+            "training_input": "measured wind only (no forecast archive)"
+            if forecaster is None else "weather forecasts as issued",
+            "power_floor_norm": floor, "climatology_kw": climatology(train),
             "cut_out_speed": float(params["cut_out_speed"]),
             "threads": params["threads"],
             "wind_histograms": wind_histograms(train)}
@@ -120,7 +152,7 @@ def _fit(frame: pd.DataFrame, target: np.ndarray, params: dict
 
 
 def calibrate(frame: pd.DataFrame, target: np.ndarray, n_turbines: int,
-              params: dict) -> dict:
+              floor: float, params: dict) -> dict:
     """Conformal interval offsets: fit without some weeks, score those weeks.
 
     The served model is then refit on all rows, so its errors on new data are
@@ -136,10 +168,10 @@ def calibrate(frame: pd.DataFrame, target: np.ndarray, n_turbines: int,
     with threadpool_limits(params["threads"]):
         dev = estimator.predict(rows[params["features"]].to_numpy(float))
     base = rows["baseline_kw_norm"].to_numpy()
-    p50 = np.clip(base + dev, 0.0, 1.0)
+    p50 = np.clip(base + dev, floor, 1.0)
     ws_norm = rows["ws_norm"].to_numpy()
     p50[rows["roll7_mean"].to_numpy() >= params["cut_out_speed"]] = 0.0
-    actual = np.clip(target[held] + base, 0.0, 1.0)  # as the quantiles are clipped
+    actual = np.clip(target[held] + base, floor, 1.0)  # as the quantiles are clipped
     return fit_intervals(actual - p50, ws_norm,
                          rows["turbine_code"].to_numpy(int), n_turbines,
                          spec | {"max_wind": params["power_curve"]["max_wind"]})

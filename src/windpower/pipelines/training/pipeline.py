@@ -2,7 +2,14 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from windpower.pipelines.training import evaluation, nodes, plots, recent_level, summary
+from windpower.pipelines.training import (
+    evaluation,
+    forecast_skill,
+    nodes,
+    plots,
+    recent_level,
+    summary,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -13,8 +20,17 @@ def create_pipeline(**kwargs) -> Pipeline:
              outputs="power_curve", name="fit_baseline_node"),
         Node(func=nodes.train_model,
              inputs=["train_table", "power_curve", "turbines", p,
-                     "params:data_processing.features"],
+                     "params:data_processing.features", "train_pairs"],
              outputs="model_bundle", name="train_model_node"),
+        Node(func=forecast_skill.evaluate_forecasts,
+             inputs=["model_bundle", "holdout_pairs", "turbines", p],
+             outputs=["forecast_metrics", "forecast_reliability", "forecast_report"],
+             name="evaluate_forecasts_node"),
+        Node(func=forecast_skill.training_input_tags, inputs="model_bundle",
+             outputs="training_tags", name="tag_training_input_node"),
+        Node(func=plots.plot_reliability, inputs="forecast_reliability",
+             outputs="forecast_reliability_plot",
+             name="plot_forecast_reliability_node"),
         Node(func=nodes.ablate_features, inputs=["train_table", "power_curve", p],
              outputs="feature_ablation", name="ablate_features_node"),
         Node(func=evaluation.evaluate_models,
@@ -35,7 +51,8 @@ def create_pipeline(**kwargs) -> Pipeline:
              inputs=["served_bundle", "holdout_table", "recent_levels", p],
              outputs="candidate_score", name="score_candidate_node"),
         Node(func=evaluation.decide_alias,
-             inputs=["evaluation_metrics", "champion_score", p, "candidate_score"],
+             inputs=["evaluation_metrics", "champion_score", p, "candidate_score",
+                     "forecast_metrics"],
              outputs="champion_decision", name="decide_alias_node"),
         Node(func=plots.plot_power_curve,
              inputs=["holdout_predictions", "power_curve", "params:training.plots"],
@@ -54,6 +71,6 @@ def create_pipeline(**kwargs) -> Pipeline:
              outputs="registered_model", name="package_model_node"),
         Node(func=summary.summarise_training,
              inputs=["evaluation_metrics", "champion_decision", "registered_model",
-                     "feature_ablation", "recent_levels"],
+                     "feature_ablation", "recent_levels", "forecast_report"],
              outputs="training_summary", name="summarise_training_node"),
     ], tags="training")

@@ -32,8 +32,10 @@ def _finite_or_none(value: float) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def summarise_training(metrics: dict, decision: dict, registered: dict,
-                       ablation: dict, recent_levels: dict[str, float]) -> dict:
+def summarise_training(  # noqa: PLR0917 (Kedro passes a node's inputs by position)
+        metrics: dict, decision: dict, registered: dict,
+                       ablation: dict, recent_levels: dict[str, float],
+                       forecast_report: dict | None = None) -> dict:
     """The training run's summary for the orchestrator (free output).
 
     Returns:
@@ -57,4 +59,10 @@ def summarise_training(metrics: dict, decision: dict, registered: dict,
         "rows_rejected": metrics.get("rows_rejected", 0),
         "ablation_mae_kw": {k: v["mae_kw"] for k, v in ablation["ablation"].items()},
         "recent_levels": recent_levels,
+        "training_input": (forecast_report or {}).get("training_input"),
+        "forecast_skill": {
+            band: {k: row[k] for k in ("mae_kw", "nmae_pct", "bias_kw",
+                                       "coverage_p10_p90", "skill_vs_persistence",
+                                       "skill_vs_curve")}
+            for band, row in (forecast_report or {}).get("bands", {}).items()},
     }
