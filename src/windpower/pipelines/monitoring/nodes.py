@@ -34,9 +34,19 @@ def champion_reference(champion: dict | None, run: dict | None, params: dict) ->
     names = params["holdout_metrics"]
     return {"version": int(champion["version"]), "run_id": champion["run_id"],
             "curve": bundle["lookup"]["curve"],
-            "holdout_mae_kw": float(run["metrics"][names["mae_kw"]]),
-            "holdout_mae_pct_rated": float(run["metrics"][names["mae_pct_rated"]]),
+            "holdout_mae_kw": _first_metric(run["metrics"], names["mae_kw"]),
+            "holdout_mae_pct_rated": _first_metric(run["metrics"],
+                                                   names["mae_pct_rated"]),
             "wind_histograms": bundle.get("wind_histograms")}
+
+
+def _first_metric(metrics: dict, names: list[str]) -> float:
+    """The first of ``names`` the run logged: a champion trained without a forecast
+    archive has only its measured-wind holdout figures."""
+    for name in names:
+        if name in metrics:
+            return float(metrics[name])
+    raise KeyError(f"the champion's training run logged none of {names}")
 
 
 def _curve_at(curve: dict, turbine: np.ndarray, wind: np.ndarray,
@@ -122,22 +132,36 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
     Returns:
         The ``forecast_quality`` rows: ``rows``, ``mae_kw``, ``bias_kw`` (mean of
         predicted - actual: > 0 over-forecasts), ``rmse_kw``, ``mae_pct_rated``,
-        ``baseline_mae_kw``, ``skill`` (1 - MAE / baseline MAE) and
-        ``coverage_p10_p90`` (share of actuals inside P10-P90; NULL without them).
+        ``baseline_mae_kw``, ``skill`` (1 - MAE / baseline MAE),
+        ``coverage_p10_p90`` (share of actuals inside P10-P90; NULL without them),
+        ``persistence_mae_kw`` and ``skill_vs_persistence`` (persistence: the power
+        measured before the issue; NULL where none was), ``pinball_kw`` (mean
+        pinball loss of P10/P50/P90) and ``interval_width_kw``.
     """
     actual = scored["actual_kw"]
     has_band = scored["p10_kw"].notna() & scored["p90_kw"].notna()
     inside = (scored["p10_kw"] <= actual) & (actual <= scored["p90_kw"])
     error = scored["error_kw"]
+    persistence = scored.get("persistence_kw", pd.Series(np.nan, scored.index))
+    p50 = scored["predicted_kw"]
+    pinball = sum(np.maximum(lv * (actual - q), (lv - 1) * (actual - q))
+                  for lv, q in ((0.1, scored["p10_kw"]), (0.5, p50),
+                                (0.9, scored["p90_kw"]))) / 3
     parts = scored[QUALITY_KEY].assign(
         abs=error.abs(), err=error, sq=error**2,
         pct=100 * error.abs() / scored["rated_power_kw"],
         base=(scored["baseline_kw"] - actual).abs(), banded=has_band,
-        inside=inside & has_band)
+        inside=inside & has_band, persisted=persistence.notna(),
+        pers=(persistence - actual).abs().fillna(0.0),
+        pers_model=error.abs().where(persistence.notna(), 0.0),
+        pinball=pinball.where(has_band, 0.0),
+        width=(scored["p90_kw"] - scored["p10_kw"]).where(has_band, 0.0))
     sums = parts.groupby(QUALITY_KEY, sort=True, observed=True).agg(
         rows=("abs", "size"), abs=("abs", "sum"), err=("err", "sum"), sq=("sq", "sum"),
         pct=("pct", "sum"), base=("base", "sum"), banded=("banded", "sum"),
-        inside=("inside", "sum"))
+        inside=("inside", "sum"), persisted=("persisted", "sum"),
+        pers=("pers", "sum"), pers_model=("pers_model", "sum"),
+        pinball=("pinball", "sum"), width=("width", "sum"))
     n = sums["rows"]
     quality = pd.DataFrame({
         "rows": n.astype(int), "mae_kw": sums["abs"] / n, "bias_kw": sums["err"] / n,
@@ -148,6 +172,15 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
         coverage = sums["inside"] / sums["banded"]
     quality["skill"] = skill.where(quality["baseline_mae_kw"] > 0, 0.0)
     quality["coverage_p10_p90"] = coverage.where(sums["banded"] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        persisted = sums["persisted"].where(sums["persisted"] > 0)
+        quality["persistence_mae_kw"] = sums["pers"] / persisted
+        # Judged on the same rows (those with a reading at issue).
+        quality["skill_vs_persistence"] = 1 - sums["pers_model"] / sums["pers"].where(
+            sums["pers"] > 0)
+        banded = sums["banded"].where(sums["banded"] > 0)
+        quality["pinball_kw"] = sums["pinball"] / banded
+        quality["interval_width_kw"] = sums["width"] / banded
     # Sums in the order Postgres returned the rows differ in the last bits from run
     # to run: rounded, a re-run over the same rows writes nothing.
     quality = quality.round(QUALITY_DECIMALS).reset_index()

@@ -110,6 +110,11 @@ def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
             "mae_kw", "bias_kw", "mae_pct_rated", "baseline_mae_kw")}
         base = mean["baseline_mae_kw"]
         mean["skill"] = 1 - mean["mae_kw"] / base if base else 0.0
+        for k in ("coverage_p10_p90", "persistence_mae_kw", "pinball_kw"):
+            if k in rows and rows[k].notna().any():
+                known = rows[k].notna()
+                mean[k] = float((rows.loc[known, k] * n[known]).sum()
+                                / n[known].sum())
         mean["rows"] = int(n.sum())
         metrics["band"][str(band)] = mean
     metrics["turbine"] = {
