@@ -83,7 +83,7 @@ def stage_ingest(turbines: int) -> dict:
     results = stream_demo_readings.fn(farm, 365, as_of)
     readings_s = time.perf_counter() - start
     params = {"forecast_every_hours": 6, "forecast_hours": 48,
-              "forecast_backfill_hours": 24 * FORECAST_DAYS}
+              "history_days": FORECAST_DAYS}
     issued = stream_demo_forecasts.fn(farm, params, as_of)["issued"]
     return {"seconds": time.perf_counter() - start, "readings_seconds": readings_s,
             "rows": sum(r["rows_written"] for r in results if r["kind"] == "scada"),

@@ -162,6 +162,69 @@ def test_weather_forecast_error_grows_with_horizon():
     assert rmse_long > 1.4 * rmse_short
 
 
+def _paired(farm: DemoFarm, days: int, hours: int = 48) -> pd.DataFrame:
+    """Forecasts of ``days`` of issues next to the plausible readings they target,
+    with ``lead`` in hours."""
+    forecast = farm.weather_forecasts(
+        forecast_issue_times(DAY, DAY + pd.Timedelta(days=days)), hours)
+    actual = farm.readings(DAY, DAY + pd.Timedelta(days=days + 2))
+    actual = actual[(actual["turbine_id"] != "T99")
+                    & actual["wind_speed"].between(0, 50)
+                    & actual["wind_direction"].between(0, 360)]
+    actual = actual.drop_duplicates(["timestamp", "turbine_id"])
+    both = forecast.merge(actual, on=["timestamp", "turbine_id"],
+                          suffixes=("", "_obs"))
+    both["lead"] = (both["timestamp"] - both["issued_at"]) / pd.Timedelta(hours=1)
+    return both
+
+
+def test_weather_forecast_level_bias_is_per_seed():
+    fits = {}
+    for seed in (42, 1):
+        short = _paired(DemoFarm(seed=seed), 20).query("lead <= 6")
+        slope = np.polyfit(short["wind_speed_obs"], short["wind_speed"], 1)[0]
+        bias = (short["wind_speed"] - short["wind_speed_obs"]).mean()
+        fits[seed] = slope, bias
+    (slope_a, bias_a), (slope_b, bias_b) = fits.values()
+    # Without a level bias both slopes are ~0.96 and both biases within 0.2 m/s.
+    assert abs(slope_a - slope_b) > 0.1, fits
+    assert abs(bias_a - bias_b) > 0.8, fits
+
+
+def test_weather_forecast_error_depends_on_direction():
+    both = _paired(DemoFarm(), 90, hours=24)
+    level = np.polyfit(both["wind_speed_obs"], both["wind_speed"], 1)
+    error = both["wind_speed"] - np.polyval(level, both["wind_speed_obs"])
+    sector = error.groupby(both["wind_direction_obs"] // 45).agg(["mean", "size"])
+    mean = sector.loc[sector["size"] > 0.02 * len(both), "mean"]
+    assert len(mean) >= 6
+    # Per-issue and AR errors alone leave sector means ~0.3 m/s apart.
+    assert mean.max() - mean.min() > 0.5, mean
+
+
+def test_weather_forecast_is_smoother_than_the_wind():
+    farm = DemoFarm()
+    issues = forecast_issue_times(DAY, DAY + pd.Timedelta(days=10))
+    forecast = farm.weather_forecasts(issues)
+    assert (forecast["wind_speed"] >= 0).all()
+    step = forecast.groupby(["issued_at", "turbine_id"])["wind_speed"].diff()
+    actual = _farm_wide(farm.readings(DAY, DAY + pd.Timedelta(days=10)),
+                        "wind_speed")
+    actual_step = actual.diff().stack()
+    # Unsmoothed, the forecast steps ~0.65 times as much as the measured wind.
+    assert step.std() < 0.35 * actual_step.std()
+
+
+def test_weather_forecast_issue_alone_equals_it_in_a_long_batch():
+    farm = DemoFarm(seed=4)
+    issued = DAY + pd.Timedelta(days=33, hours=18)  # second 30-day group
+    batch = farm.weather_forecasts(
+        forecast_issue_times(DAY, DAY + pd.Timedelta(days=40)))
+    mine = batch[batch["issued_at"] == issued].reset_index(drop=True)
+    pd.testing.assert_frame_equal(farm.weather_forecast(issued), mine,
+                                  check_exact=True)
+
+
 def test_fault_changes_only_the_faulty_turbine_after_start():
     start = DAY + pd.Timedelta(days=5, minutes=5)
     fault = Fault("T03", start=start, loss=0.2, above_wind_speed=8.0)

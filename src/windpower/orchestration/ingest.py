@@ -116,23 +116,51 @@ def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestam
 @task(task_run_name="stream_demo_forecasts")
 def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
                           as_of: pd.Timestamp) -> dict[str, Any]:
-    """Store the demo weather forecasts issued since the last stored one (at most
-    ``forecast_backfill_hours`` back) up to ``as_of``."""
+    """Store the demo weather forecasts issued since the last stored one up to
+    ``as_of`` (``history_days`` back on an empty database, like the readings),
+    ``CHUNK_DAYS`` of issues at a time."""
     conn = connect()
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT max(issued_at) FROM weather_forecasts")
             last = cur.fetchone()[0]
-        oldest = as_of - pd.Timedelta(hours=params["forecast_backfill_hours"])
+        oldest = as_of - pd.Timedelta(days=params["history_days"])
         since = oldest if last is None else max(pd.Timestamp(last), oldest)
         issues = forecast_issue_times(since, as_of, params["forecast_every_hours"])
-        if not len(issues):
-            return {"issued": []}
-        frame = farm.weather_forecasts(issues, params["forecast_hours"])
-        result = ingest_frame(conn, "forecast", frame, "demo-farm", as_of)
+        results = [
+            ingest_frame(conn, "forecast",
+                         farm.weather_forecasts(chunk, params["forecast_hours"]),
+                         "demo-farm", as_of)
+            for chunk in _issue_chunks(issues)]
     finally:
         conn.close()
-    return {"issued": [t.isoformat() for t in issues], **_summary(result)}
+    if not results:
+        return {"issued": []}
+    # The newest issues only: a year's back-fill would put 1,460 times into the
+    # report and the event (inference scores the newest one anyway).
+    return {"issued": [t.isoformat() for t in issues[-NEWEST_ISSUES:]],
+            "issues_stored": len(issues), **_merged(results)}
+
+
+NEWEST_ISSUES = 4
+
+
+def _issue_chunks(issues: pd.DatetimeIndex) -> list[pd.DatetimeIndex]:
+    """``issues`` in runs of ``CHUNK_DAYS``: a year's back-fill in bounded memory."""
+    if not len(issues):
+        return []
+    chunk = (issues - issues[0]) // pd.Timedelta(days=CHUNK_DAYS)
+    return [issues[chunk == i] for i in range(chunk.max() + 1)]
+
+
+def _merged(results: list[IngestResult]) -> dict[str, Any]:
+    """One summary of the chunks' results: counts summed, the first refusal."""
+    parts = [_summary(r) for r in results]
+    refused = [p for p in parts if p["status"] == "refused"]
+    merged = dict(refused[0] if refused else parts[-1])
+    for count in ("rows_accepted", "rows_rejected", "rows_written"):
+        merged[count] = sum(p[count] for p in parts)
+    return merged
 
 
 def _summary(result: IngestResult) -> dict[str, Any]:
