@@ -3,7 +3,12 @@
 import pandas as pd
 
 from windpower.store.ingest import ingest_frame
-from windpower.store.readers import last_reading_time, read_readings, read_turbines
+from windpower.store.readers import (
+    history_end,
+    last_reading_time,
+    read_readings,
+    read_turbines,
+)
 
 AS_OF = pd.Timestamp("2026-03-02T00:00:00Z")
 TURBINES = pd.DataFrame({"turbine_id": ["T01", "T02"], "rated_power_kw": 2000.0,
@@ -33,3 +38,17 @@ def test_read_readings_round_trip_in_a_window(conn):
     turbines = read_turbines(conn)
     assert turbines["turbine_id"].tolist() == ["T01", "T02"]
     assert turbines["rated_power_kw"].tolist() == [2000.0, 2000.0]
+
+
+def test_history_end_of_a_history_that_ended_long_ago(conn):
+    now = pd.Timestamp("2026-12-07T00:00:00Z")
+    assert history_end(conn, now) is None  # empty: train up to now
+    ingest_frame(conn, "turbines", TURBINES, "test", now)
+    old = pd.date_range("2024-05-01", periods=12, freq="10min", tz="UTC")
+    rows = pd.DataFrame({"timestamp": old.repeat(2), "turbine_id": ["T01", "T02"]
+                         * 12, "wind_speed": 7.0, "wind_direction": 90.0,
+                         "ambient_temperature": 3.0, "power_kw": 600.0})
+    ingest_frame(conn, "scada", rows, "test", now)
+    assert history_end(conn, now) == old[-1] + pd.Timedelta(minutes=10)
+    # A live feed: the newest reading is minutes old, training runs up to now.
+    assert history_end(conn, old[-1] + pd.Timedelta(hours=3)) is None

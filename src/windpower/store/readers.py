@@ -74,6 +74,21 @@ def last_reading_time(conn: Connection) -> pd.Timestamp | None:
     return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
 
 
+def history_end(conn: Connection, now: pd.Timestamp,
+                stale_after: pd.Timedelta = pd.Timedelta(days=1)
+                ) -> pd.Timestamp | None:
+    """Where a history loaded once ends, when it ended long ago; None for a live one.
+
+    A history that ended more than ``stale_after`` before ``now`` (your own data,
+    ingested once) is trained on its newest window: the time just after its newest
+    reading. A live feed (or an empty store) gives None: train up to now.
+    """
+    newest = last_reading_time(conn)
+    if newest is None or now - newest <= stale_after:
+        return None
+    return newest + pd.Timedelta(minutes=10)
+
+
 def latest_weather_forecast(conn: Connection, as_of: pd.Timestamp) -> pd.DataFrame:
     """The newest forecast issued at or before ``as_of``: its hours after issue.
 
