@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,14 +85,18 @@ def load_parameters(
 def training_as_of(as_of: datetime | None) -> datetime | None:
     """A training run's ``as_of``: the one given, else the end of a history that
     ended long ago (``store.readers.history_end``), else None (now)."""
-    if as_of is not None:
-        return as_of
-    from windpower.store import connect  # noqa: PLC0415, only training asks
+    if as_of is not None or not os.environ.get("WINDPOWER_DB_URL"):
+        return as_of  # given, or no store configured (a project reading files)
+    from psycopg2.errors import UndefinedTable  # noqa: PLC0415, only training asks
+
+    from windpower.store import connect  # noqa: PLC0415
     from windpower.store.readers import history_end  # noqa: PLC0415
 
     conn = connect()
     try:
         end = history_end(conn, pd.Timestamp.now(tz="UTC"))
+    except UndefinedTable:  # a project that reads files, not the store: now
+        end = None
     finally:
         conn.close()
     if end is not None:
