@@ -53,11 +53,6 @@ def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_E
     Returns:
         The ``training_summary`` of the Kedro run.
     """
-    from windpower.orchestration.session import training_as_of  # noqa: PLC0415
-
-    # Imported in the run, not by the module: the serving process holds Prefect
-    # alone, without Kedro and pandas (cli.serve).
-    as_of = training_as_of(as_of)
     stamp, summary = run_guarded(
         TRAINING_LIMIT, ["data_processing", "training"], "training_summary",
         as_of, kedro_env, params)

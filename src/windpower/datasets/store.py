@@ -18,6 +18,7 @@ from windpower.contract import as_of_time
 from windpower.store import connect
 from windpower.store.load import upsert_frame
 from windpower.store.readers import (
+    history_end,
     latest_weather_forecast,
     read_readings,
     read_turbines,
@@ -60,6 +61,19 @@ class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return {"table": self.table, "as_of": self._as_of}
 
 
+def training_end(conn, as_of: pd.Timestamp) -> pd.Timestamp:
+    """Where a training window ends: ``as_of``, or, for a history that ended more
+    than a day before it (your own data, loaded once), just after its newest
+    reading: the newest window the data has, said in the log."""
+    end = history_end(conn, as_of)
+    if end is None:
+        return as_of
+    logger.warning("the newest reading is from %s, long before %s: training on "
+                   "the window before it (give as_of to choose another end)",
+                   end, as_of)
+    return end
+
+
 class TurbinesDataset(_StoreDataset):
     """The ``turbines`` table."""
 
@@ -79,9 +93,10 @@ class ReadingsDataset(_StoreDataset):
         self._window = pd.Timedelta(days=float(window_days))
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        frame = read_readings(conn, as_of - self._window, as_of)
+        end = training_end(conn, as_of)
+        frame = read_readings(conn, end - self._window, end)
         logger.info("read %d readings of the %s before %s", len(frame),
-                    self._window, as_of)
+                    self._window, end)
         return frame
 
 
@@ -116,7 +131,8 @@ class WeatherForecastArchiveDataset(_StoreDataset):
         self._window = pd.Timedelta(days=float(window_days))
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        frame = read_weather_forecasts(conn, as_of - self._window, as_of)
+        end = training_end(conn, as_of)
+        frame = read_weather_forecasts(conn, end - self._window, end)
         logger.info("read %d forecast rows of %d issues before %s", len(frame),
                     frame["issued_at"].nunique(), as_of)
         return frame

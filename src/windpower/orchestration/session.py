@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,8 +18,6 @@ from windpower.contract import as_of_time
 from windpower.orchestration.logs import forward_logs_to_prefect
 from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.runner import PrefectTaskRunner
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,29 +76,6 @@ def load_parameters(
         project_path=root, env=env, runtime_params=runtime_params
     ) as session:
         return dict(session.load_context().params)
-
-
-def training_as_of(as_of: datetime | None) -> datetime | None:
-    """A training run's ``as_of``: the one given, else the end of a history that
-    ended long ago (``store.readers.history_end``), else None (now)."""
-    if as_of is not None or not os.environ.get("WINDPOWER_DB_URL"):
-        return as_of  # given, or no store configured (a project reading files)
-    from psycopg2.errors import UndefinedTable  # noqa: PLC0415, only training asks
-
-    from windpower.store import connect  # noqa: PLC0415
-    from windpower.store.readers import history_end  # noqa: PLC0415
-
-    conn = connect()
-    try:
-        end = history_end(conn, pd.Timestamp.now(tz="UTC"))
-    except UndefinedTable:  # a project that reads files, not the store: now
-        end = None
-    finally:
-        conn.close()
-    if end is not None:
-        logger.warning("the newest reading is from %s: training on the window "
-                       "before it (give as_of to choose another)", end)
-    return None if end is None else end.to_pydatetime()
 
 
 def run_parameters(
