@@ -83,6 +83,21 @@ def curve_power(curve: dict, turbine: np.ndarray, wind: np.ndarray) -> np.ndarra
     return _coded_curve_power(curve, names, codes, wind)
 
 
+def curve_at(curve: dict, turbine: np.ndarray, wind: np.ndarray,
+             temperature: np.ndarray, hub: np.ndarray) -> np.ndarray:
+    """The binned curve's power at raw wind: density-normalised first, as the
+    curve was fitted (the binned-curve baseline of monitoring and evaluation)."""
+    return curve_power(curve, turbine, normalised_wind(wind, air_density(
+        temperature, hub)))
+
+
+def pinball(actual, quantile, level: float):
+    """Pinball (quantile) loss of each row (arrays or Series): how bands are
+    judged."""
+    diff = actual - quantile
+    return np.maximum(level * diff, (level - 1) * diff)
+
+
 def _coded_curve_power(curve: dict, names, codes: np.ndarray, wind: np.ndarray
                        ) -> np.ndarray:
     """``curve_power`` for turbines given as codes into ``names``."""

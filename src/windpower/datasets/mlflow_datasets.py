@@ -60,20 +60,22 @@ class MlflowMetricsDataset(AbstractDataset[dict, dict]):
         return {"prefix": self._prefix, "artifact_file": self._artifact_file}
 
 
-class MlflowJsonDataset(AbstractDataset[dict, dict]):
-    """Save a dict as a JSON artifact of the active run (no metrics: a report whose
-    numbers are logged as metrics elsewhere)."""
+class _MlflowArtifactDataset(AbstractDataset[Any, Any]):
+    """Save data as one artifact of the active run; load gives it back in-run."""
 
     def __init__(self, artifact_file: str):
         self._artifact_file = artifact_file
-        self._data: dict | None = None
+        self._data: Any = None
 
-    def save(self, data: dict) -> None:
+    def save(self, data: Any) -> None:
+        if mlflow.active_run() is not None:
+            self._log(data)
         self._data = data
-        if mlflow.active_run():
-            mlflow.log_dict(data, self._artifact_file)
 
-    def load(self) -> dict:
+    def _log(self, data: Any) -> None:
+        raise NotImplementedError
+
+    def load(self) -> Any:
         if self._data is None:
             raise DatasetError(f"{self._artifact_file} not saved in this run")
         return self._data
@@ -82,27 +84,24 @@ class MlflowJsonDataset(AbstractDataset[dict, dict]):
         return {"artifact_file": self._artifact_file}
 
 
-class MlflowFigureDataset(AbstractDataset[Any, Any]):
-    """Save a matplotlib figure as an artifact of the active run."""
+class MlflowJsonDataset(_MlflowArtifactDataset):
+    """Save a dict as a JSON artifact of the active run (no metrics: a report whose
+    numbers are logged as metrics elsewhere)."""
 
-    def __init__(self, artifact_file: str):
-        self._artifact_file = artifact_file
-        self._figure: Any = None
+    def _log(self, data: dict) -> None:
+        mlflow.log_dict(data, self._artifact_file)
+
+
+class MlflowFigureDataset(_MlflowArtifactDataset):
+    """Save a matplotlib figure as an artifact of the active run (load: the closed
+    figure)."""
 
     def save(self, data: Any) -> None:
-        if mlflow.active_run() is not None:
-            mlflow.log_figure(data, self._artifact_file)
+        super().save(data)
         plt.close(data)
-        self._figure = data
 
-    def load(self) -> Any:
-        """The (closed) figure saved in this run."""
-        if self._figure is None:
-            raise DatasetError(f"{self._artifact_file} not saved in this run")
-        return self._figure
-
-    def _describe(self) -> dict[str, Any]:
-        return {"artifact_file": self._artifact_file}
+    def _log(self, data: Any) -> None:
+        mlflow.log_figure(data, self._artifact_file)
 
 
 class ChampionModelDataset(AbstractDataset[None, dict | None]):

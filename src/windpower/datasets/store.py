@@ -83,10 +83,9 @@ class TurbinesDataset(_StoreDataset):
         return read_turbines(conn)
 
 
-class ReadingsDataset(_StoreDataset):
-    """``readings`` of the ``window_days`` before ``as_of``: the training window."""
-
-    table = "readings"
+class _TrainingWindowDataset(_StoreDataset):
+    """Rows of the ``window_days`` before the training window's end
+    (``training_end``), read by ``_read_window(conn, start, end)``."""
 
     def __init__(self, window_days: float = 365, **kwargs: Any):
         super().__init__(**kwargs)
@@ -94,10 +93,39 @@ class ReadingsDataset(_StoreDataset):
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
         end = training_end(conn, as_of)
-        frame = read_readings(conn, end - self._window, end)
-        logger.info("read %d readings of the %s before %s", len(frame),
+        frame = self._read_window(conn, end - self._window, end)
+        logger.info("read %d rows of %s in the %s before %s", len(frame), self.table,
                     self._window, end)
         return frame
+
+
+class ReadingsDataset(_TrainingWindowDataset):
+    """``readings`` of the training window."""
+
+    table = "readings"
+    _read_window = staticmethod(read_readings)
+
+
+class WeatherForecastArchiveDataset(_TrainingWindowDataset):
+    """Every weather forecast issued in the training window, as issued: the
+    forecaster's training data."""
+
+    table = "weather_forecasts"
+    _read_window = staticmethod(read_weather_forecasts)
+
+
+class ReadingsBeforeDataset(_StoreDataset):
+    """``readings`` of the ``hours`` before ``as_of``: what was measured when the
+    newest forecast was issued."""
+
+    table = "readings"
+
+    def __init__(self, hours: float = 12, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._span = pd.Timedelta(hours=float(hours))
+
+    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
+        return read_readings(conn, as_of - self._span, as_of)
 
 
 class WeatherForecastDataset(_StoreDataset):
@@ -110,31 +138,6 @@ class WeatherForecastDataset(_StoreDataset):
         if not frame.empty:
             logger.info("scoring the weather forecast issued at %s (%d rows)",
                         frame["issued_at"].iloc[0], len(frame))
-        return frame
-
-
-class ReadingsBeforeDataset(ReadingsDataset):
-    """``readings`` of the hours before ``as_of``: what was measured at issue time."""
-
-    def __init__(self, hours: float = 12, **kwargs: Any):
-        super().__init__(window_days=float(hours) / 24, **kwargs)
-
-
-class WeatherForecastArchiveDataset(_StoreDataset):
-    """Every weather forecast issued in the ``window_days`` before ``as_of``, as
-    issued: the forecaster's training data."""
-
-    table = "weather_forecasts"
-
-    def __init__(self, window_days: float = 365, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._window = pd.Timedelta(days=float(window_days))
-
-    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        end = training_end(conn, as_of)
-        frame = read_weather_forecasts(conn, end - self._window, end)
-        logger.info("read %d forecast rows of %d issues before %s", len(frame),
-                    frame["issued_at"].nunique(), as_of)
         return frame
 
 

@@ -138,11 +138,8 @@ def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
         return {"issued": []}
     # The newest issues only: a year's back-fill would put 1,460 times into the
     # report and the event (inference scores the newest one anyway).
-    return {"issued": [t.isoformat() for t in issues[-NEWEST_ISSUES:]],
+    return {"issued": [t.isoformat() for t in issues[-4:]],
             "issues_stored": len(issues), **_merged(results)}
-
-
-NEWEST_ISSUES = 4
 
 
 def _issue_chunks(issues: pd.DatetimeIndex) -> list[pd.DatetimeIndex]:

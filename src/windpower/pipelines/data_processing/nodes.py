@@ -178,35 +178,33 @@ def measured_at_issue(forecast: pd.DataFrame, readings: pd.DataFrame,
     Returns:
         ``forecast`` plus ``power_at_issue_kw`` and ``wind_speed_at_issue``.
     """
-    keys = forecast[["turbine_id", "issued_at"]].drop_duplicates()
     needed = ["turbine_id", "timestamp", "wind_speed", "power_kw"]
     if not set(needed) <= set(readings.columns):  # none measured: NaN, still forecast
         readings = pd.DataFrame({c: pd.Series(dtype=float) for c in needed})
     measured = pd.DataFrame({
         "turbine_id": readings["turbine_id"].astype(str),
-        "timestamp": contract.parse_timestamps(readings["timestamp"]).astype(
-            "datetime64[ns, UTC]"),
+        "timestamp": _utc_ns(readings["timestamp"]),
         **{c: pd.to_numeric(readings[c], errors="coerce")
            for c in ("wind_speed", "power_kw")}}).dropna()
-    keys = keys.assign(turbine_id=keys["turbine_id"].astype(str),
-                       issued_at=contract.parse_timestamps(keys["issued_at"]).astype(
-                           "datetime64[ns, UTC]"))
+    out = forecast.assign(turbine_id=forecast["turbine_id"].astype(str),
+                          issued_at=_utc_ns(forecast["issued_at"]))
+    keys = out[["turbine_id", "issued_at"]].drop_duplicates()
     at_issue = pd.merge_asof(
-        keys.sort_values("issued_at"),
-        measured.sort_values("timestamp"), left_on="issued_at",
-        right_on="timestamp", by="turbine_id", direction="backward",
-        allow_exact_matches=False,
+        keys.sort_values("issued_at"), measured.sort_values("timestamp"),
+        left_on="issued_at", right_on="timestamp", by="turbine_id",
+        direction="backward", allow_exact_matches=False,
         tolerance=pd.Timedelta(minutes=max_age_minutes))
     at_issue = at_issue.rename(columns={"power_kw": "power_at_issue_kw",
                                         "wind_speed": "wind_speed_at_issue"})
     columns = ["turbine_id", "issued_at", "power_at_issue_kw", "wind_speed_at_issue"]
-    out = forecast.assign(
-        turbine_id=forecast["turbine_id"].astype(str),
-        issued_at=contract.parse_timestamps(forecast["issued_at"]).astype(
-            "datetime64[ns, UTC]")).merge(at_issue[columns],
-                                          on=["turbine_id", "issued_at"], how="left")
+    out = out.merge(at_issue[columns], on=["turbine_id", "issued_at"], how="left")
     out.index = forecast.index
     return out
+
+
+def _utc_ns(values: pd.Series) -> pd.Series:
+    """UTC timestamps at one resolution: merge_asof refuses us against ns keys."""
+    return contract.parse_timestamps(values).astype("datetime64[ns, UTC]")
 
 
 def build_forecast_pairs(archive: pd.DataFrame, readings: pd.DataFrame,
@@ -232,7 +230,7 @@ def build_forecast_pairs(archive: pd.DataFrame, readings: pd.DataFrame,
         return pd.DataFrame(columns=["issued_at", *contract.REQUIRED_COLUMNS[
             "forecast"], "power_at_issue_kw", "wind_speed_at_issue", "power_kw",
             "operating_state"])
-    archive = archive.assign(**{c: contract.parse_timestamps(archive[c])
+    archive = archive.assign(**{c: _utc_ns(archive[c])
                                 for c in ("issued_at", "timestamp")})
     lead = archive["timestamp"] - archive["issued_at"]
     keep = archive["turbine_id"].astype(str).isin(turbines["turbine_id"]) & (

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from windpower.errors import NoChampionError
-from windpower.forecast_model import air_density, curve_power, normalised_wind
+from windpower.forecast_model import curve_at, pinball
 
 logger = logging.getLogger(__name__)
 QUALITY_KEY = ["day", "turbine_id", "horizon_band", "model_version"]
@@ -49,13 +49,6 @@ def _first_metric(metrics: dict, names: list[str]) -> float:
     raise KeyError(f"the champion's training run logged none of {names}")
 
 
-def _curve_at(curve: dict, turbine: np.ndarray, wind: np.ndarray,
-              temperature: np.ndarray, hub: np.ndarray) -> np.ndarray:
-    """The binned curve's power at density-normalised wind, as training scores it."""
-    return curve_power(curve, turbine, normalised_wind(wind, air_density(
-        temperature, hub)))
-
-
 def _with_time(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """``timestamp`` and ``day`` (UTC midnight) from the query's epoch seconds."""
     epoch = frame["epoch"].to_numpy("int64")
@@ -91,7 +84,7 @@ def score_forecasts(rows: pd.DataFrame, turbines: pd.DataFrame, reference: dict
     """
     frame = rows.loc[rows["model_version"] <= reference["version"]]
     ids = frame["turbine_id"]
-    baseline = _curve_at(reference["curve"], ids.to_numpy(),
+    baseline = curve_at(reference["curve"], ids.to_numpy(),
                          frame["forecast_wind"].to_numpy(float),
                          frame["forecast_temperature"].to_numpy(float),
                          _turbine_column(turbines, ids, "hub_height_m"))
@@ -113,7 +106,7 @@ def score_readings(readings: pd.DataFrame, turbines: pd.DataFrame, reference: di
         reference: From ``champion_reference``.
     """
     ids = readings["turbine_id"]
-    expected = _curve_at(reference["curve"], ids.to_numpy(),
+    expected = curve_at(reference["curve"], ids.to_numpy(),
                          readings["measured_wind"].to_numpy(float),
                          readings["measured_temperature"].to_numpy(float),
                          _turbine_column(turbines, ids, "hub_height_m"))
@@ -144,9 +137,8 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
     error = scored["error_kw"]
     persistence = scored.get("persistence_kw", pd.Series(np.nan, scored.index))
     p50 = scored["predicted_kw"]
-    pinball = sum(np.maximum(lv * (actual - q), (lv - 1) * (actual - q))
-                  for lv, q in ((0.1, scored["p10_kw"]), (0.5, p50),
-                                (0.9, scored["p90_kw"]))) / 3
+    loss = sum(pinball(actual, q, lv) for lv, q in (
+        (0.1, scored["p10_kw"]), (0.5, p50), (0.9, scored["p90_kw"]))) / 3
     parts = scored[QUALITY_KEY].assign(
         abs=error.abs(), err=error, sq=error**2,
         pct=100 * error.abs() / scored["rated_power_kw"],
@@ -154,7 +146,7 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
         inside=inside & has_band, persisted=persistence.notna(),
         pers=(persistence - actual).abs().fillna(0.0),
         pers_model=error.abs().where(persistence.notna(), 0.0),
-        pinball=pinball.where(has_band, 0.0),
+        pinball=loss.where(has_band, 0.0),
         width=(scored["p90_kw"] - scored["p10_kw"]).where(has_band, 0.0))
     sums = parts.groupby(QUALITY_KEY, sort=True, observed=True).agg(
         rows=("abs", "size"), abs=("abs", "sum"), err=("err", "sum"), sq=("sq", "sum"),

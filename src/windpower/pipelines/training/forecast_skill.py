@@ -14,10 +14,9 @@ import pandas as pd
 from windpower.forecast_model import (
     AT_ISSUE_COLUMNS,
     INPUT_COLUMNS,
-    air_density,
-    curve_power,
+    curve_at,
     lead_band,
-    normalised_wind,
+    pinball,
     predict_quantiles,
 )
 
@@ -36,20 +35,15 @@ def band_names(edges_h: list[float]) -> list[str]:
     return [f"{a:g}-{b:g}h" for a, b in zip(edges_h[:-1], edges_h[1:])]
 
 
-def pinball(actual: np.ndarray, quantile: np.ndarray, level: float) -> np.ndarray:
-    """Pinball (quantile) loss of each row."""
-    diff = actual - quantile
-    return np.maximum(level * diff, (level - 1) * diff)
-
-
-def scored_pairs(bundle: dict, pairs: pd.DataFrame, turbines: pd.DataFrame
-                 ) -> pd.DataFrame:
+def scored_pairs(bundle: dict, pairs: pd.DataFrame, turbines: pd.DataFrame,
+                 quantiles: dict[float, np.ndarray] | None = None) -> pd.DataFrame:
     """Each measured held-out pair with the model's P10/P50/P90 and the baselines.
 
     Args:
         bundle: The model bundle to judge.
         pairs: Forecast pairs (``build_forecast_pairs``) of held-out issues.
         turbines: Validated turbine table (rated power, hub height).
+        quantiles: ``predict_quantiles`` of ``pairs`` if already scored.
 
     Returns:
         One row per measured target: ``lead_h``, ``rated_kw``, ``actual_kw``,
@@ -57,14 +51,12 @@ def scored_pairs(bundle: dict, pairs: pd.DataFrame, turbines: pd.DataFrame
         ``climatology_kw``, ``curve_kw``.
     """
     rows = pairs.loc[pairs["power_kw"].notna()]
-    q = predict_quantiles(bundle, forecast_input(pairs), levels=(0.1, 0.9))
+    q = quantiles if quantiles is not None else predict_quantiles(
+        bundle, forecast_input(pairs), levels=(0.1, 0.9))
     at = pairs.index.get_indexer(rows.index)
     meta = turbines.set_index("turbine_id")
     ids = rows["turbine_id"].astype(str)
     rated = ids.map(meta["rated_power_kw"]).to_numpy(float)
-    ws = normalised_wind(rows["wind_speed"].to_numpy(float), air_density(
-        rows["ambient_temperature"].to_numpy(float),
-        ids.map(meta["hub_height_m"]).to_numpy(float)))
     climate = ids.map(bundle.get("climatology_kw", {})).to_numpy(float)
     persistence = rows.get("power_at_issue_kw", pd.Series(np.nan, rows.index))
     return pd.DataFrame({
@@ -76,7 +68,10 @@ def scored_pairs(bundle: dict, pairs: pd.DataFrame, turbines: pd.DataFrame
         "persistence_kw": persistence.fillna(pd.Series(climate, rows.index)
                                              ).to_numpy(float),
         "climatology_kw": climate,
-        "curve_kw": curve_power(bundle["lookup"]["curve"], ids.to_numpy(), ws)})
+        "curve_kw": curve_at(bundle["lookup"]["curve"], ids.to_numpy(),
+                             rows["wind_speed"].to_numpy(float),
+                             rows["ambient_temperature"].to_numpy(float),
+                             ids.map(meta["hub_height_m"]).to_numpy(float))})
 
 
 def skill_table(scored: pd.DataFrame, edges_h: list[float]) -> pd.DataFrame:
@@ -128,7 +123,8 @@ def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
               if len(holdout_pairs) else 0}
     if holdout_pairs["power_kw"].notna().sum() == 0:
         return {}, pd.DataFrame({"nominal": [], "observed": []}), report
-    scored = scored_pairs(bundle, holdout_pairs, turbines)
+    quantiles = predict_quantiles(bundle, forecast_input(holdout_pairs))
+    scored = scored_pairs(bundle, holdout_pairs, turbines, quantiles)
     table = skill_table(scored, edges)
     metrics = {f"lead_{band.replace('-', '_')}_{name}": float(value)
                for band, row in table.iterrows() for name, value in row.items()}
@@ -136,13 +132,12 @@ def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
     report |= {"bands": table.round(4).to_dict("index"),
                "by_3h": fine[["rows", "mae_kw", "persistence_mae_kw", "curve_mae_kw",
                               "coverage_p10_p90"]].round(4).to_dict("index")}
-    return metrics, reliability(bundle, holdout_pairs), report
+    return metrics, reliability(quantiles, holdout_pairs), report
 
 
-def reliability(bundle: dict, pairs: pd.DataFrame) -> pd.DataFrame:
+def reliability(q: dict[float, np.ndarray], pairs: pd.DataFrame) -> pd.DataFrame:
     """Share of measured targets below each quantile level (ties count half)."""
     rows = pairs.loc[pairs["power_kw"].notna()]
-    q = predict_quantiles(bundle, forecast_input(pairs))
     at = pairs.index.get_indexer(rows.index)
     actual = rows["power_kw"].to_numpy(float)
     levels = sorted(q)

@@ -11,10 +11,9 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
 
 from windpower.forecast_model import AT_ISSUE_COLUMNS, forecast_columns, lead_band
+from windpower.pipelines.training.estimators import fit_estimator, held_out_residuals
 from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
 logger = logging.getLogger(__name__)
@@ -40,19 +39,6 @@ def blank_at_issue(pairs: pd.DataFrame, share: float, seed: int) -> pd.DataFrame
     hit = pairs["issued_at"].isin(blanked).to_numpy()
     return pairs.assign(**{c: pairs[c].where(~hit) for c in AT_ISSUE_COLUMNS
                            if c in pairs})
-
-
-def _fit(matrix: np.ndarray, target: np.ndarray, params: dict
-         ) -> HistGradientBoostingRegressor:
-    estimator = HistGradientBoostingRegressor(**params["estimator"])
-    with threadpool_limits(params["threads"]):
-        estimator.fit(matrix, target)
-    return estimator
-
-
-def _predict(estimator, matrix: np.ndarray, threads: int | None) -> np.ndarray:
-    with threadpool_limits(threads):
-        return estimator.predict(matrix)
 
 
 def _evenly(positions: np.ndarray, max_rows: int) -> np.ndarray:
@@ -90,22 +76,21 @@ def fit_forecaster(pairs: pd.DataFrame | None, lookup: dict, floor: float,
     base = columns["baseline_kw_norm"]
     held = calibration_rows(rows["issued_at"].iloc[order].reset_index(drop=True),
                             spec["intervals"]["calibration"])
-    fit_at = _evenly(np.flatnonzero(normal & ~held), spec["max_train_rows"])
-    settings = {"estimator": spec["estimator"], "threads": params["threads"]}
-    calibrating = _fit(matrix[fit_at], (actual - base)[fit_at], settings)
     cal_at = _evenly(np.flatnonzero(held & np.isfinite(actual)),
                      spec["max_train_rows"])
-    p50 = np.clip(base[cal_at] + _predict(calibrating, matrix[cal_at],
-                                          params["threads"]), floor, 1.0)
-    p50[columns["roll7_mean"][cal_at] >= params["cut_out_speed"]] = 0.0
-    residual = np.clip(actual[cal_at], floor, 1.0) - p50
+    settings = {"estimator": spec["estimator"], "threads": params["threads"]}
+    residual = held_out_residuals(
+        matrix, actual - base, base,
+        _evenly(np.flatnonzero(normal & ~held), spec["max_train_rows"]), cal_at,
+        columns["roll7_mean"] >= params["cut_out_speed"], floor, settings)
     edges = list(spec["band_edges_h"])
     band = lead_band(columns["lead_h"][cal_at], edges)
     intervals = fit_intervals(residual, columns["ws_norm"][cal_at], band,
                               len(edges) - 1, spec["intervals"] | {
                                   "max_wind": params["power_curve"]["max_wind"]})
     final_at = _evenly(np.flatnonzero(normal), spec["max_train_rows"])
-    estimator = _fit(matrix[final_at], (actual - base)[final_at], settings)
+    estimator = fit_estimator(matrix[final_at], (actual - base)[final_at],
+                              spec["estimator"], params["threads"])
     seen = np.unique(columns["turbine_code"][np.flatnonzero(normal)])
     logger.info("forecaster: %d issues, fitted on %d rows, bands from %d rows of "
                 "held-out issues", rows["issued_at"].nunique(), len(final_at),

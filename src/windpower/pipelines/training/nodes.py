@@ -15,6 +15,7 @@ from windpower.forecast_model import (
     make_lookup,
 )
 from windpower.pipelines.monitoring.signals import wind_histograms
+from windpower.pipelines.training.estimators import fit_estimator, held_out_residuals
 from windpower.pipelines.training.forecaster import fit_forecaster
 from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
@@ -144,11 +145,8 @@ def train_model(  # noqa: PLR0917 (Kedro passes a node's inputs by position)
 
 def _fit(frame: pd.DataFrame, target: np.ndarray, params: dict
          ) -> HistGradientBoostingRegressor:
-    estimator = HistGradientBoostingRegressor(**params["estimator"])
-    with threadpool_limits(params["threads"]):
-        # A plain matrix, as predict_power scores one (no feature-name checks).
-        estimator.fit(frame[params["features"]].to_numpy(float), target)
-    return estimator
+    return fit_estimator(frame[params["features"]].to_numpy(float), target,
+                         params["estimator"], params["threads"])
 
 
 def calibrate(frame: pd.DataFrame, target: np.ndarray, n_turbines: int,
@@ -163,16 +161,13 @@ def calibrate(frame: pd.DataFrame, target: np.ndarray, n_turbines: int,
     """
     spec = params["intervals"]
     held = calibration_rows(frame["timestamp"], spec["calibration"])
-    estimator = _fit(frame.loc[~held], target[~held], params)
+    residual = held_out_residuals(
+        frame[params["features"]].to_numpy(float), target,
+        frame["baseline_kw_norm"].to_numpy(), np.flatnonzero(~held),
+        np.flatnonzero(held), frame["roll7_mean"].to_numpy() >= params["cut_out_speed"],
+        floor, params)
     rows = frame.loc[held]
-    with threadpool_limits(params["threads"]):
-        dev = estimator.predict(rows[params["features"]].to_numpy(float))
-    base = rows["baseline_kw_norm"].to_numpy()
-    p50 = np.clip(base + dev, floor, 1.0)
-    ws_norm = rows["ws_norm"].to_numpy()
-    p50[rows["roll7_mean"].to_numpy() >= params["cut_out_speed"]] = 0.0
-    actual = np.clip(target[held] + base, floor, 1.0)  # as the quantiles are clipped
-    return fit_intervals(actual - p50, ws_norm,
+    return fit_intervals(residual, rows["ws_norm"].to_numpy(),
                          rows["turbine_code"].to_numpy(int), n_turbines,
                          spec | {"max_wind": params["power_curve"]["max_wind"]})
 
