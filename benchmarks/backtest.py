@@ -61,23 +61,24 @@ def train_at(farm: DemoFarm, start: pd.Timestamp, history_days: int,
     return bundle | {"turbines": turbines}
 
 
-def replay(seed: int, days: int, retrain_days: int, history_days: int
-           ) -> dict[str, pd.DataFrame]:
-    """Scored rows of every issue in the ``days`` before END, per model kind."""
+def replay(seed: int, days: int, retrain_days: int, history_days: int,  # noqa: PLR0913
+           end: pd.Timestamp = END, gap_days: int = 0) -> dict[str, pd.DataFrame]:
+    """Scored rows of every issue in the ``days`` before ``end``, per model kind."""
     farm = DemoFarm(seed=seed)
-    first = END - pd.Timedelta(days=days)
-    begin = first - pd.Timedelta(days=history_days)
-    readings = farm.readings(begin, END)
+    first = end - pd.Timedelta(days=days)
+    begin = first - pd.Timedelta(days=history_days + gap_days)
+    readings = farm.readings(begin, end)
     readings["timestamp"] = pd.to_datetime(readings["timestamp"], utc=True)
-    archive = farm.weather_forecasts(forecast_issue_times(begin, END), 48)
+    archive = farm.weather_forecasts(forecast_issue_times(begin, end), 48)
     scored = {"measured-wind model": [], "forecaster": []}
     dpp = params("data_processing")
-    dpp["as_of"] = END.isoformat()
-    for step in pd.date_range(first, END, freq=f"{retrain_days}D", inclusive="left"):
+    dpp["as_of"] = end.isoformat()
+    for step in pd.date_range(first, end, freq=f"{retrain_days}D", inclusive="left"):
         started = time.perf_counter()
-        bundle = train_at(farm, step, history_days, readings, archive)
+        bundle = train_at(farm, step - pd.Timedelta(days=gap_days), history_days,
+                          readings, archive)
         turbines = bundle.pop("turbines")
-        stop = min(step + pd.Timedelta(days=retrain_days), END)
+        stop = min(step + pd.Timedelta(days=retrain_days), end)
         issues = archive.loc[(archive["issued_at"] >= step)
                              & (archive["issued_at"] < stop)].reset_index(drop=True)
         valid, _, _ = dp.validate_readings(readings, turbines, dpp)
@@ -112,6 +113,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=28, help="days of issues")
     parser.add_argument("--retrain-days", type=int, default=7)
     parser.add_argument("--history-days", type=int, default=365)
+    parser.add_argument("--end", type=pd.Timestamp, default=END,
+                        help="the replay ends here (UTC)")
+    parser.add_argument("--gap-days", type=int, default=0,
+                        help="each model's data ends this long before its week")
     parser.add_argument("--docs", help="write the table into this markdown file")
     args = parser.parse_args()
     edges = params("training")["forecaster"]["band_edges_h"]
@@ -119,14 +124,16 @@ def main() -> None:
     tables, pooled = {}, {}
     for seed in args.seeds:
         for kind, rows in replay(seed, args.days, args.retrain_days,
-                                 args.history_days).items():
+                                 args.history_days, args.end,
+                                 args.gap_days).items():
             tables[(seed, kind)] = forecast_skill.skill_table(rows, edges)
             pooled.setdefault(kind, []).append(rows)
     for kind, parts in pooled.items():
         tables[("all", kind)] = forecast_skill.skill_table(
             pd.concat(parts, ignore_index=True), edges)
     body = (f"`python benchmarks/backtest.py --seeds {' '.join(map(str, args.seeds))}"
-            f" --days {args.days} --retrain-days {args.retrain_days}`: "
+            f" --days {args.days} --retrain-days {args.retrain_days}"
+            f" --end {args.end:%Y-%m-%d} --gap-days {args.gap_days}`: "
             f"{time.perf_counter() - started:.0f} s, commit {commit()}, "
             f"{pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} UTC, load {before} before, "
             f"{load()} after.\n\n" + markdown(tables))
