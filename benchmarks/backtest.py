@@ -61,7 +61,7 @@ def train_at(farm: DemoFarm, start: pd.Timestamp, history_days: int,
     return bundle | {"turbines": turbines}
 
 
-def replay(seed: int, days: int, retrain_days: int, history_days: int,  # noqa: PLR0913
+def replay(seed: int, days: int, retrain_days: int, history_days: int,  # noqa: PLR0913, PLR0917
            end: pd.Timestamp = END, gap_days: int = 0) -> dict[str, pd.DataFrame]:
     """Scored rows of every issue in the ``days`` before ``end``, per model kind."""
     farm = DemoFarm(seed=seed)
