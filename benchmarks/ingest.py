@@ -28,12 +28,15 @@ import numpy as np
 import pandas as pd
 from common import commit, write_block
 
+from windpower.orchestration.session import load_parameters
 from windpower.store import connect, migrate
 from windpower.store.ingest import ingest_file, ingest_frame
 from windpower.store.load import upsert_frame
 from windpower.store.readers import read_readings
 
 AS_OF = pd.Timestamp("2026-06-01T00:00:00Z")
+# The row rules as a run loads them (conf/base).
+RULES = load_parameters()["data_processing"]
 TABLES = "turbines, readings, weather_forecasts, rejected_rows, ingested_files"
 
 
@@ -117,7 +120,7 @@ def main() -> None:
     with conn, conn.cursor() as cur:
         cur.execute(f"TRUNCATE {TABLES}")
     turbines, scada = make_data(args.rows, args.turbines)
-    ingest_frame(conn, "turbines", turbines, "benchmark", AS_OF)
+    ingest_frame(conn, "turbines", turbines, "benchmark", AS_OF, params=RULES)
     key = ["turbine_id", "timestamp"]
     figures = {}
     written, figures["upsert"] = timed(
@@ -134,14 +137,15 @@ def main() -> None:
     try:
         path = folder / "scada.parquet"
         scada.to_parquet(path, index=False)
-        first, figures["ingest"] = timed(f"ingest_file {path.name}", len(scada),
-                                         lambda: ingest_file(conn, path, AS_OF))
-        second = ingest_file(conn, path, AS_OF)
+        first, figures["ingest"] = timed(
+            f"ingest_file {path.name}", len(scada),
+            lambda: ingest_file(conn, path, AS_OF, params=RULES))
+        second = ingest_file(conn, path, AS_OF, params=RULES)
         renamed = folder / "scada_copy.csv.gz"
         scada.to_csv(renamed, index=False)
         third, figures["renamed"] = timed(
             f"ingest_file {renamed.name} (same rows)", len(scada),
-            lambda: ingest_file(conn, renamed, AS_OF))
+            lambda: ingest_file(conn, renamed, AS_OF, params=RULES))
     finally:
         shutil.rmtree(folder)
     for result in (first, second, third):

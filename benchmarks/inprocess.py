@@ -23,7 +23,7 @@ from kedro.framework.hooks import hook_impl
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from windpower.pipelines.training.evaluation import model_input
+from windpower.model_inputs import model_input
 from windpower.synthetic import generate_dataset
 
 N_TURBINES = 6  # the demo farm

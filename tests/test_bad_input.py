@@ -30,10 +30,10 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from tests.project_copy import use_file_inputs
-from windpower.contract import REQUIRED_COLUMNS
+from windpower.contract import REQUIRED_COLUMNS, validate_rows
 from windpower.datasets.files import RawInputDataset
 from windpower.errors import ContractError
-from windpower.pipelines.data_processing.nodes import validate_readings, validate_rows
+from windpower.pipelines.data_processing.nodes import validate_readings
 from windpower.synthetic import generate_dataset
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import use_mlflow_store
 from windpower.datasets.registry import RegisteredModelDataset
 from windpower.forecast_model import predict_frame
-from windpower.pipelines.training.evaluation import model_input
+from windpower.model_inputs import model_input
 
 pytestmark = pytest.mark.unit
 COLUMNS = ["predicted_power_kw", "p10_power_kw", "p90_power_kw"]

@@ -65,17 +65,21 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
     )
 
     stamp, runtime = run_parameters(as_of, params)
-    conf = load_parameters(kedro_env, runtime)["ingest"]
+    # The row rules as Kedro loads them for this run: an environment or a
+    # ``params`` override rules ingest as it rules training.
+    parameters = load_parameters(kedro_env, runtime)
+    conf, rules = parameters["ingest"], parameters["data_processing"]
     demo = conf["demo_farm"]
     use_demo = bool(demo["enabled"]) and not os.environ.get("SCADA_PATH")
     with run_exclusively(INGEST_LIMIT):
         inbox = project_root() / conf["inbox_dir"]
-        files = [ingest_one_file(path, stamp) for path in new_files(inbox)]
+        files = [ingest_one_file(path, kind, stamp, rules)
+                 for path, kind in new_files(inbox)]
         readings, forecasts = [], {"issued": []}
         if use_demo:
             farm = demo_farm_from_params(demo)
-            readings = stream_demo_readings(farm, demo["history_days"], stamp)
-            forecasts = stream_demo_forecasts(farm, demo, stamp)
+            readings = stream_demo_readings(farm, demo["history_days"], stamp, rules)
+            forecasts = stream_demo_forecasts(farm, demo, stamp, rules)
     summary = {"as_of": stamp.isoformat(), "files": files,
                "demo_readings": readings, "demo_forecasts": forecasts}
     publish_ingest_report(summary)

@@ -9,8 +9,9 @@ import yaml
 
 from tests import monitoring_farm as farm
 from tests.integration.store_schema import copy_frame, create_tables
+from windpower import drift
 from windpower.datasets.sql import PostgresQueryDataset, PostgresUpsertDataset
-from windpower.pipelines.monitoring import nodes, signals
+from windpower.pipelines.monitoring import nodes
 
 pytestmark = pytest.mark.integration
 CATALOG = Path(__file__).resolve().parents[2] / "conf" / "base" / "catalog.yml"
@@ -153,7 +154,7 @@ def test_wind_histograms_query_bins_as_the_reference_stored_by_training(db_url):
     live = _query("monitoring_wind_histograms", as_of="2026-03-31T00:00Z",
                   window_days=60, lookback_days=7).load()
 
-    stored = signals.wind_histograms(readings)
+    stored = drift.wind_histograms(readings)
     for (variable, turbine), rows in live.groupby(["variable", "turbine_id"]):
         counts = rows.groupby("bin")["n"].sum()
         expected = stored[variable][turbine]

@@ -16,8 +16,13 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 import windpower.orchestration.session as orchestration_session
+from tests.conftest import load_params
 from tests.project_copy import DATA, make_project
+from windpower.contract import check_turbines
+from windpower.contract.files import read_rows
 from windpower.orchestration.outcome import state_contract_error
+from windpower.orchestration.session import load_parameters
+from windpower.pipelines.data_processing.nodes import validate_readings
 from windpower.store import migrate
 from windpower.store.ingest import ingest_file
 
@@ -55,7 +60,8 @@ def _ingest(db_url: str, *paths: str) -> None:
     connection = psycopg2.connect(db_url)
     try:
         for path in paths:
-            result = ingest_file(connection, Path(path), pd.Timestamp(DATA["end"]))
+            result = ingest_file(connection, Path(path), pd.Timestamp(DATA["end"]),
+                                 params=load_params("data_processing"))
             assert result.status == "ingested", result
     finally:
         connection.close()
@@ -223,3 +229,36 @@ def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
     assert {f["status"] for f in second["files"]} == {"skipped"}
     assert _count(db, "readings") == readings + 2 * (rows - dirt) - 10
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before
+
+
+def test_ingest_flow_rules_rows_by_the_runs_parameters_as_training_does(
+    project, servers, monkeypatch
+):
+    """A ``params`` override of the row rules means the same for ingest as for
+    training: ingest applies the parameters Kedro loads for the run, not the
+    rules file of conf/base."""
+    import ingest_flow as module  # noqa: PLC0415 (services/prefect)
+
+    monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
+    scada = pd.read_csv(os.environ["SCADA_PATH"], dtype={"turbine_id": str})
+    scada = scada.drop_duplicates(["timestamp", "turbine_id"]).dropna()
+    stamps = pd.to_datetime(scada["timestamp"], utc=True) + pd.Timedelta(days=60)
+    (project / "inbox").mkdir()
+    scada.assign(timestamp=stamps).to_csv(project / "inbox" / "a.csv", index=False)
+    override = {"data_processing": {"ranges": {"wind_speed": [0.0, 5.0]}}}
+    db = servers.windpower_db_url
+    with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
+        module.ingest_flow(params=override)
+
+    # What training's validation node rejects under the same override.
+    rules = load_parameters(None, override, project)["data_processing"]
+    turbines = check_turbines(read_rows(Path(os.environ["TURBINES_PATH"]),
+                                        "turbines"))
+    _, _, report = validate_readings(read_rows(project / "inbox" / "a.csv", "scada"),
+                                     turbines, rules | {"as_of": None})
+    windy = report["rejected"]["out_of_range_wind_speed"]
+    assert 0 < windy < len(scada)
+    with psycopg2.connect(db) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM rejected_rows WHERE source = 'a.csv' "
+                       "AND rule = 'out_of_range_wind_speed'")
+        assert cursor.fetchone()[0] == windy

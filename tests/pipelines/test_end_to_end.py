@@ -18,7 +18,7 @@ from kedro.framework.session import KedroSession
 from tests.conftest import use_mlflow_store
 from tests.project_copy import DATA, demo_frames, make_project
 from windpower.errors import NoChampionError
-from windpower.pipelines.training.evaluation import model_input
+from windpower.model_inputs import model_input
 
 pytestmark = pytest.mark.unit
 PROJECT = Path(__file__).resolve().parents[2]

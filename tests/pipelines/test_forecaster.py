@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import fast_training_params, load_params
 from windpower.demo_farm.farm import DemoFarm, forecast_issue_times
 from windpower.forecast_model import forecast_columns, predict_frame
+from windpower.model_inputs import measured_at_issue
 from windpower.pipelines.data_processing import nodes as dp
 from windpower.pipelines.training import forecast_skill, nodes
 
@@ -65,14 +66,14 @@ def test_measured_at_issue_never_sees_a_reading_from_the_issue_time_on(farm_data
     later = readings["timestamp"] >= issued  # the issue time itself included
     changed = readings.assign(power_kw=readings["power_kw"].where(~later, 1234.5),
                               wind_speed=readings["wind_speed"].where(~later, 29.0))
-    before = dp.measured_at_issue(rows, readings, 60)
-    after = dp.measured_at_issue(rows, changed, 60)
+    before = measured_at_issue(rows, readings, 60)
+    after = measured_at_issue(rows, changed, 60)
     pd.testing.assert_frame_equal(before, after)
     assert before["power_at_issue_kw"].notna().all()
     # ...while the last reading before the issue is the one used.
     last = readings["timestamp"] == issued - pd.Timedelta(minutes=10)
     moved = readings.assign(power_kw=readings["power_kw"].where(~last, 777.0))
-    assert (dp.measured_at_issue(rows, moved, 60)["power_at_issue_kw"] == 777.0).any()
+    assert (measured_at_issue(rows, moved, 60)["power_at_issue_kw"] == 777.0).any()
 
 
 def test_forecast_features_never_see_a_reading_after_the_issue(farm_data, bundle):

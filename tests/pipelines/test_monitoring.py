@@ -6,6 +6,7 @@ import pytest
 
 from tests import monitoring_farm as farm
 from tests.conftest import load_params
+from windpower import drift
 from windpower.pipelines.monitoring import nodes, plots, report, signals
 
 pytestmark = pytest.mark.unit
@@ -121,7 +122,7 @@ def _with_reference(histograms: pd.DataFrame, end: str) -> dict:
     """The reference training would store: the histograms of the days to ``end``."""
     rows = histograms.loc[histograms["day"] < pd.Timestamp(end)]
     stored = {}
-    for variable, bins in signals.BINS.items():
+    for variable, bins in drift.BINS.items():
         counts = rows.loc[rows["variable"] == variable].groupby(
             ["turbine_id", "bin"])["n"].sum()
         stored[variable] = {t: [int(counts.get((t, b), 0)) for b in range(bins)]
@@ -198,7 +199,7 @@ def test_wind_histograms_bin_as_the_monitoring_query():
                              "wind_speed": [0.2, 31.0, 8.99, 9.0, np.nan],
                              "wind_direction": [359.9, 0.0, 30.0, 29.99, 10.0]})
 
-    stored = signals.wind_histograms(readings)
+    stored = drift.wind_histograms(readings)
 
     speed, direction = stored["wind_speed"], stored["wind_direction"]
     assert len(speed["T1"]) == 31 and len(direction["T1"]) == 12

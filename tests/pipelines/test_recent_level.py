@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from windpower.forecast_model import predict_frame, predict_power
+from windpower.model_inputs import model_input
 from windpower.pipelines.training.evaluation import (
     decide_alias,
-    model_input,
     score_candidate,
     score_champion,
 )

@@ -6,12 +6,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.conftest import load_params
 from windpower.store.ingest import ingest_file, ingest_files, ingest_frame
 from windpower.store.readers import latest_weather_forecast, read_readings
 
 from .conftest import count
 
 AS_OF = pd.Timestamp("2026-03-02T00:00:00Z")
+RULES = load_params("data_processing")
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\x00" * 64
 
 
@@ -47,7 +49,7 @@ def checksums(folder: Path) -> dict[str, str]:
 
 def ingest_all(conn, folder: Path) -> dict[str, object]:
     """Every file of the inbox; ingest_files puts the turbine table first."""
-    results = ingest_files(conn, sorted(folder.iterdir()), AS_OF)
+    results = ingest_files(conn, sorted(folder.iterdir()), AS_OF, params=RULES)
     return {r.name: r for r in results}
 
 
@@ -91,27 +93,28 @@ def test_ingest_file_same_rows_under_another_name_write_nothing(conn, inbox):
     ingest_all(conn, inbox)
     copy = inbox / "good_again.csv.gz"
     scada(50).to_csv(copy, index=False, compression="gzip")
-    result = ingest_file(conn, copy, AS_OF)
+    result = ingest_file(conn, copy, AS_OF, params=RULES)
     assert (result.status, result.rows_accepted, result.rows_written) == (
         "ingested", 50, 0)
 
 
 def test_ingest_file_without_turbines_refuses_scada(conn, inbox):
-    result = ingest_file(conn, inbox / "good.csv", AS_OF)
+    result = ingest_file(conn, inbox / "good.csv", AS_OF, params=RULES)
     assert result.status == "refused"
     assert "unknown_turbine" in result.error
 
 
 def test_ingest_file_forecast_issues_and_latest(conn, inbox):
-    ingest_file(conn, inbox / "turbines.csv", AS_OF)
+    ingest_file(conn, inbox / "turbines.csv", AS_OF, params=RULES)
     hours = scada(12, "2026-03-02T00:00:00Z").drop(columns=["power_kw",
                                                             "pitch_angle"])
     hours.to_csv(inbox / "forecast_a.csv", index=False)
     issued = "2026-03-02T01:00:00Z"
     hours.assign(issued_at=issued, wind_speed=9.5).to_parquet(
         inbox / "forecast_b.parquet")
-    first = ingest_file(conn, inbox / "forecast_a.csv", AS_OF)
-    second = ingest_file(conn, inbox / "forecast_b.parquet", AS_OF)
+    first = ingest_file(conn, inbox / "forecast_a.csv", AS_OF, params=RULES,
+                        kind="forecast")
+    second = ingest_file(conn, inbox / "forecast_b.parquet", AS_OF, params=RULES)
     assert (first.kind, first.rows_accepted, second.rows_accepted) == (
         "forecast", 12, 12)
     early = latest_weather_forecast(conn, pd.Timestamp("2026-03-02T00:30:00Z"))
@@ -124,10 +127,10 @@ def test_ingest_file_forecast_issues_and_latest(conn, inbox):
 
 
 def test_ingest_frame_records_rows_without_a_file(conn, inbox):
-    ingest_file(conn, inbox / "turbines.csv", AS_OF)
+    ingest_file(conn, inbox / "turbines.csv", AS_OF, params=RULES)
     frame = scada(6)
     frame.loc[0, "timestamp"] = "not a time"
-    result = ingest_frame(conn, "scada", frame, "demo-farm", AS_OF)
+    result = ingest_frame(conn, "scada", frame, "demo-farm", AS_OF, params=RULES)
     assert (result.status, result.rows_accepted, result.rows_rejected) == (
         "ingested", 5, 1)
     assert len(read_readings(conn)) == 5
@@ -137,14 +140,14 @@ def test_ingest_frame_records_rows_without_a_file(conn, inbox):
 
 
 def test_ingest_file_forecast_rejects_bad_issue_times_and_rows(conn, inbox):
-    ingest_file(conn, inbox / "turbines.csv", AS_OF)
+    ingest_file(conn, inbox / "turbines.csv", AS_OF, params=RULES)
     hours = scada(4, "2026-03-02T00:00:00Z").drop(columns=["power_kw",
                                                            "pitch_angle"])
     hours["issued_at"] = ["2026-03-01T23:00:00Z"] * 3 + ["yesterday"]
     hours["wind_direction"] = hours["wind_direction"].astype(object)
     hours.loc[0, "wind_direction"] = 400.0
     hours.to_csv(inbox / "forecast.csv", index=False)
-    result = ingest_file(conn, inbox / "forecast.csv", AS_OF)
+    result = ingest_file(conn, inbox / "forecast.csv", AS_OF, params=RULES)
     assert (result.kind, result.rows_accepted, result.rows_rejected) == (
         "forecast", 2, 2)
     with conn.cursor() as cur:
@@ -153,3 +156,35 @@ def test_ingest_file_forecast_rejects_bad_issue_times_and_rows(conn, inbox):
         assert cur.fetchall() == [
             ("out_of_range_wind_direction", "2026-03-01T23:00:00+00:00"),
             ("unparsable_issued_at", "yesterday")]
+
+
+def test_ingest_file_refuses_scada_missing_power_kw_and_stores_nothing(conn, inbox):
+    """A SCADA export missing power_kw is never guessed to be a weather forecast:
+    refused naming the column, in the inbox and when declared as SCADA."""
+    ingest_file(conn, inbox / "turbines.csv", AS_OF, params=RULES)
+    scada(50).drop(columns="power_kw").to_csv(inbox / "export.csv", index=False)
+    guessed = ingest_file(conn, inbox / "export.csv", AS_OF, params=RULES)
+    assert (guessed.status, guessed.column) == ("refused", "power_kw")
+    (inbox / "declared").mkdir()
+    scada(40).drop(columns="power_kw").to_csv(inbox / "declared" / "scada.csv",
+                                              index=False)
+    declared = ingest_file(conn, inbox / "declared" / "scada.csv", AS_OF,
+                           params=RULES, kind="scada")
+    assert (declared.status, declared.kind, declared.column) == (
+        "refused", "scada", "power_kw")
+    assert count(conn, "SELECT count(*) FROM weather_forecasts") == 0
+    assert count(conn, "SELECT count(*) FROM readings") == 0
+
+
+def test_ingest_file_takes_a_forecast_by_its_declared_kind(conn, inbox):
+    """A forecast without issued_at is stored when its kind is declared
+    (FORECAST_PATH, inbox/forecasts/)."""
+    ingest_file(conn, inbox / "turbines.csv", AS_OF, params=RULES)
+    hours = scada(6, "2026-03-02T00:00:00Z").drop(columns=["power_kw", "pitch_angle"])
+    hours.to_csv(inbox / "hours.csv", index=False)
+    assert ingest_file(conn, inbox / "hours.csv", AS_OF,
+                       params=RULES).status == "refused"
+    hours.to_parquet(inbox / "hours_declared.parquet")
+    result = ingest_file(conn, inbox / "hours_declared.parquet", AS_OF,
+                         params=RULES, kind="forecast")
+    assert (result.status, result.rows_accepted) == ("ingested", 6)

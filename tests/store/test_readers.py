@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from tests.conftest import load_params
 from windpower.store.ingest import ingest_frame
 from windpower.store.readers import (
     history_end,
@@ -11,19 +12,20 @@ from windpower.store.readers import (
 )
 
 AS_OF = pd.Timestamp("2026-03-02T00:00:00Z")
+RULES = load_params("data_processing")
 TURBINES = pd.DataFrame({"turbine_id": ["T01", "T02"], "rated_power_kw": 2000.0,
                          "hub_height_m": 90.0, "rotor_diameter_m": 100.0})
 
 
 def test_read_readings_round_trip_in_a_window(conn):
     assert last_reading_time(conn) is None
-    ingest_frame(conn, "turbines", TURBINES, "test", AS_OF)
+    ingest_frame(conn, "turbines", TURBINES, "test", AS_OF, params=RULES)
     times = pd.date_range("2026-03-01", periods=144, freq="10min", tz="UTC")
     rows = pd.DataFrame({"timestamp": times.repeat(2), "turbine_id": ["T01", "T02"]
                          * 144, "wind_speed": 7.25, "wind_direction": 90.0,
                          "ambient_temperature": -3.5, "power_kw": 640.1,
                          "pitch_angle": [0.5, None] * 144})
-    ingest_frame(conn, "scada", rows, "test", AS_OF)
+    ingest_frame(conn, "scada", rows, "test", AS_OF, params=RULES)
     window = read_readings(conn, times[6], times[12])
     assert list(window.columns) == ["timestamp", "turbine_id", "wind_speed",
                                     "wind_direction", "ambient_temperature",
@@ -43,12 +45,12 @@ def test_read_readings_round_trip_in_a_window(conn):
 def test_history_end_of_a_history_that_ended_long_ago(conn):
     now = pd.Timestamp("2026-12-07T00:00:00Z")
     assert history_end(conn, now) is None  # empty: train up to now
-    ingest_frame(conn, "turbines", TURBINES, "test", now)
+    ingest_frame(conn, "turbines", TURBINES, "test", now, params=RULES)
     old = pd.date_range("2024-05-01", periods=12, freq="10min", tz="UTC")
     rows = pd.DataFrame({"timestamp": old.repeat(2), "turbine_id": ["T01", "T02"]
                          * 12, "wind_speed": 7.0, "wind_direction": 90.0,
                          "ambient_temperature": 3.0, "power_kw": 600.0})
-    ingest_frame(conn, "scada", rows, "test", now)
+    ingest_frame(conn, "scada", rows, "test", now, params=RULES)
     assert history_end(conn, now) == old[-1] + pd.Timedelta(minutes=10)
     # A live feed: the newest reading is minutes old, training runs up to now.
     assert history_end(conn, old[-1] + pd.Timedelta(hours=3)) is None

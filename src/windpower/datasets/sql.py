@@ -14,7 +14,7 @@ import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 from psycopg2 import sql
 
-from windpower.contract import as_of_time
+from windpower.clock import run_time
 from windpower.store import connect
 from windpower.store.load import upsert_frame
 
@@ -25,7 +25,7 @@ def query_params(params: dict[str, Any]) -> dict[str, Any]:
     """Bind values for the query; ``as_of`` (None: now) becomes a UTC datetime."""
     bound = dict(params)
     if "as_of" in bound:
-        bound["as_of"] = as_of_time(bound["as_of"]).to_pydatetime()
+        bound["as_of"] = run_time(bound["as_of"]).to_pydatetime()
     return bound
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset, DatasetError
 
-from windpower.contract import as_of_time
+from windpower.clock import run_time
 from windpower.store import connect
 from windpower.store.load import upsert_frame
 from windpower.store.readers import (
@@ -44,7 +44,7 @@ class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     def load(self) -> pd.DataFrame:
         conn = self._connect()
         try:
-            frame = self._read(conn, as_of_time(self._as_of))
+            frame = self._read(conn, run_time(self._as_of))
         finally:
             conn.close()
         frame.attrs["source"] = f"postgres:{self.table}"

@@ -31,28 +31,37 @@ from windpower.store.readers import last_reading_time
 
 logger = logging.getLogger(__name__)
 
-# A one-off historic load: files named in the environment, ingested like inbox files.
-ONE_OFF_VARIABLES = ("TURBINES_PATH", "SCADA_PATH", "FORECAST_PATH")
+# A one-off historic load: files named in the environment, ingested like inbox
+# files, each of the kind its variable declares.
+ONE_OFF_VARIABLES = {"TURBINES_PATH": "turbines", "SCADA_PATH": "scada",
+                     "FORECAST_PATH": "forecast"}
+# Inbox folders that declare their files' kind; files in the inbox itself are
+# of the kind their header leaves no doubt about.
+INBOX_FOLDERS = {"turbines": "turbines", "scada": "scada", "forecasts": "forecast"}
 MODEL_NAME = "windpower"
 STEP = pd.Timedelta(minutes=10)
 # Readings are generated and loaded this many days at a time: bounded memory.
 CHUNK_DAYS = 30
 
 
-def new_files(inbox: Path) -> list[Path]:
+def new_files(inbox: Path) -> list[tuple[Path, str | None]]:
     """The one-off files named in the environment, then the inbox's files (not
-    hidden), turbine tables first so their turbines are known, then oldest first.
+    hidden), each with its declared kind (None: from its header), turbine tables
+    first so their turbines are known, then oldest first.
 
     Files seen before are skipped later, by checksum. A file of any suffix is
     handed to the contract, which refuses it by name: a user who drops
     ``power.xlsx`` learns why it was not used.
     """
-    named = [Path(os.environ[v]) for v in ONE_OFF_VARIABLES if os.environ.get(v)]
-    dropped = sorted((p for p in inbox.iterdir() if p.is_file()
-                      and not p.name.startswith(".")),
-                     key=lambda p: (p.stat().st_mtime, p.name)
-                     ) if inbox.is_dir() else []
-    return sorted(named + dropped, key=turbines_first)
+    named = [(Path(os.environ[v]), kind) for v, kind in ONE_OFF_VARIABLES.items()
+             if os.environ.get(v)]
+    folders = [(inbox, None)] + [(inbox / name, kind)
+                                 for name, kind in INBOX_FOLDERS.items()]
+    dropped = sorted(((p, kind) for folder, kind in folders if folder.is_dir()
+                      for p in folder.iterdir()
+                      if p.is_file() and not p.name.startswith(".")),
+                     key=lambda f: (f[0].stat().st_mtime, f[0].name))
+    return sorted(named + dropped, key=lambda f: turbines_first(*f))
 
 
 def announce(summary: dict[str, Any]) -> None:
@@ -82,31 +91,35 @@ def announce(summary: dict[str, Any]) -> None:
 
 
 @task(task_run_name="ingest_file {path.name}")
-def ingest_one_file(path: Path, as_of: pd.Timestamp) -> dict[str, Any]:
+def ingest_one_file(path: Path, kind: str | None, as_of: pd.Timestamp,
+                    rules: dict[str, Any]) -> dict[str, Any]:
     """Ingest one file (skipped when its bytes were ingested before)."""
     conn = connect()
     try:
-        return asdict(ingest_file(conn, path, as_of)) | {"path": str(path)}
+        result = ingest_file(conn, path, as_of, params=rules, kind=kind)
+        return asdict(result) | {"path": str(path)}
     finally:
         conn.close()
 
 
 @task(task_run_name="stream_demo_readings")
-def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestamp
-                         ) -> list[dict[str, Any]]:
+def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestamp,
+                         rules: dict[str, Any]) -> list[dict[str, Any]]:
     """Store the demo farm's turbines and its readings from the last stored one to
     ``as_of`` (``history_days`` back on an empty database)."""
     end = as_of.floor("10min") + STEP  # readings stamped up to as_of
     conn = connect()
     try:
-        results = [ingest_frame(conn, "turbines", farm.turbines(), "demo-farm", as_of)]
+        results = [ingest_frame(conn, "turbines", farm.turbines(), "demo-farm", as_of,
+                                params=rules)]
         last = last_reading_time(conn)
         start = last + STEP if last is not None else end - pd.Timedelta(
             days=history_days)
         while start < end:
             stop = min(start + pd.Timedelta(days=CHUNK_DAYS), end)
             frame = farm.readings(start, stop)
-            results.append(ingest_frame(conn, "scada", frame, "demo-farm", as_of))
+            results.append(ingest_frame(conn, "scada", frame, "demo-farm", as_of,
+                                        params=rules))
             start = stop
     finally:
         conn.close()
@@ -115,7 +128,8 @@ def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestam
 
 @task(task_run_name="stream_demo_forecasts")
 def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
-                          as_of: pd.Timestamp) -> dict[str, Any]:
+                          as_of: pd.Timestamp, rules: dict[str, Any]
+                          ) -> dict[str, Any]:
     """Store the demo weather forecasts issued since the last stored one up to
     ``as_of`` (``history_days`` back on an empty database, like the readings),
     ``CHUNK_DAYS`` of issues at a time."""
@@ -130,7 +144,7 @@ def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
         results = [
             ingest_frame(conn, "forecast",
                          farm.weather_forecasts(chunk, params["forecast_hours"]),
-                         "demo-farm", as_of)
+                         "demo-farm", as_of, params=rules)
             for chunk in _issue_chunks(issues)]
     finally:
         conn.close()

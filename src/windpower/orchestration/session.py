@@ -14,7 +14,7 @@ from kedro.framework.startup import bootstrap_project
 
 # project_root is looked up here by the flows at run time (tests point it elsewhere).
 from windpower import project_root
-from windpower.contract import as_of_time
+from windpower.clock import run_time
 from windpower.orchestration.logs import forward_logs_to_prefect
 from windpower.orchestration.retries import limit_mlflow_http_retries
 from windpower.orchestration.runner import PrefectTaskRunner
@@ -82,5 +82,5 @@ def run_parameters(
     as_of: datetime | None, params: dict[str, Any] | None
 ) -> tuple[pd.Timestamp, dict[str, Any]]:
     """The run's ``as_of`` (default now, UTC) and its Kedro runtime parameters."""
-    stamp = as_of_time(as_of)
+    stamp = run_time(as_of)
     return stamp, {**(params or {}), "as_of": stamp.isoformat()}

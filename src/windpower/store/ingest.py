@@ -6,6 +6,7 @@ one transaction, so a crash leaves either all of them or none. The file itself i
 only read.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 from psycopg2.extensions import connection as Connection
 
-from windpower.datasets.files import read_rows
+from windpower.contract.files import read_rows
+from windpower.contract.header import detect_kind
+from windpower.contract.split import rejected_table, split_rows
 from windpower.errors import ContractError
-from windpower.store.files import detect_kind, file_digest
 from windpower.store.load import copy_frame, upsert_frame
 from windpower.store.readers import read_turbines
-from windpower.store.rows import contract_rules, rejected_table, split_rows
 
 logger = logging.getLogger(__name__)
 TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
@@ -46,15 +47,26 @@ class IngestResult:
     rule: str | None = None
 
 
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest(), path.stat().st_size
+
+
 def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
-                params: dict | None = None) -> IngestResult:
+                params: dict, kind: str | None = None) -> IngestResult:
     """Ingest one contract file, or skip it if its bytes were ingested before.
 
     Args:
         conn: Open connection; this commits.
         path: CSV, CSV.gz or Parquet file (never modified or moved).
         as_of: The run's time: SCADA rows after it (plus skew) are rejected.
-        params: Row rules; default the project's data_processing parameters.
+        params: The row rules: the run's data_processing parameters.
+        kind: What the user declared the file to be (``scada``, ``forecast``,
+            ``turbines``); None: its header must leave no doubt.
 
     Returns:
         The result; a refused file has status ``refused`` and the contract error.
@@ -69,9 +81,8 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
             logger.info("%s: already ingested (sha256 %s), skipped", path.name, digest)
             return IngestResult(path.name, digest, None, 0, 0, "skipped")
         cur.execute("SAVEPOINT ingest_file")
-        kind = None
         try:
-            kind = detect_kind(path)
+            kind = detect_kind(path, kind)
             raw = read_rows(path, kind)
             result = _store(conn, kind, raw, path.name, as_of=as_of, params=params)
         except ContractError as exc:
@@ -88,16 +99,16 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
     return result
 
 
-def turbines_first(path: Path) -> int:
+def turbines_first(path: Path, kind: str | None = None) -> int:
     """Sort key: 0 for a turbine table (other files' rows are checked against it)."""
     try:
-        return 0 if detect_kind(Path(path)) == "turbines" else 1
+        return 0 if detect_kind(Path(path), kind) == "turbines" else 1
     except (ContractError, OSError):
         return 1  # refused (and recorded) in its turn
 
 
 def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
-                 params: dict | None = None) -> list[IngestResult]:
+                 params: dict) -> list[IngestResult]:
     """Ingest several files, turbine tables first (rows are checked against them).
 
     Returns:
@@ -108,7 +119,7 @@ def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
 
 
 def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
-                 as_of: pd.Timestamp, *, params: dict | None = None) -> IngestResult:
+                 as_of: pd.Timestamp, *, params: dict) -> IngestResult:
     """Ingest in-memory rows of ``kind`` (no ``ingested_files`` record); commits.
 
     Returns:
@@ -125,9 +136,9 @@ def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
 
 
 def _store(conn: Connection, kind: str, raw: pd.DataFrame, source: str, *,
-           as_of: pd.Timestamp, params: dict | None) -> IngestResult:
+           as_of: pd.Timestamp, params: dict) -> IngestResult:
     """Validate, upsert the accepted rows and record the rejected ones."""
-    rules = {**(params or contract_rules()), "as_of": as_of}
+    rules = {**params, "as_of": as_of}
     turbines = read_turbines(conn) if kind != "turbines" else pd.DataFrame()
     accepted, rejected = split_rows(kind, raw, turbines, rules)
     table, key = TABLES[kind]

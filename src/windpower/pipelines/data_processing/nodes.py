@@ -7,7 +7,7 @@ import pandas as pd
 
 from windpower import contract
 from windpower.forecast_model import build_features, make_lookup
-from windpower.keys import sort_order
+from windpower.model_inputs import measured_at_issue, utc_ns
 
 logger = logging.getLogger(__name__)
 
@@ -24,68 +24,10 @@ def validate_turbines(turbines_raw: pd.DataFrame) -> pd.DataFrame:
     return contract.check_turbines(turbines_raw)
 
 
-def latest_allowed(params: dict, kind: str) -> pd.Timestamp | None:
-    """Newest timestamp a row may carry: SCADA history cannot be in the future.
-
-    The reference time is ``params["as_of"]`` (null: the run's clock) plus
-    ``max_clock_skew_minutes``. Forecast input has no limit (it is the future,
-    and a past batch may be re-scored).
-    """
-    if kind != "scada":
-        return None
-    as_of = pd.Timestamp(params.get("as_of") or pd.Timestamp.now(tz="UTC"))
-    as_of = as_of.tz_localize("UTC") if as_of.tz is None else as_of
-    return as_of + pd.Timedelta(minutes=params["max_clock_skew_minutes"])
-
-
-def validate_rows(raw: pd.DataFrame, turbines: pd.DataFrame, params: dict,
-                  kind: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Split rows into valid and rejected (with ``rejection_rule``), and count.
-
-    Args:
-        raw: Contract rows as loaded (``scada`` or ``forecast`` kind).
-        turbines: Validated turbine table.
-        params: ``ranges``, ``as_of`` and ``max_clock_skew_minutes``.
-        kind: ``scada`` or ``forecast``.
-
-    Returns:
-        Valid typed rows, rejected raw rows with their rule, and a report dict.
-    """
-    contract.check_file(raw, kind)
-    typed, rule = contract.row_rules(raw, kind, turbines, params["ranges"],
-                                     latest_allowed(params, kind))
-    contract.check_some_valid(contract.source_of(raw), rule)
-    bad = rule != ""
-    rejected = raw.loc[bad].astype("string").assign(rejection_rule=rule[bad])
-    # Copies only where something changes: a large fleet's clean, ordered year
-    # (as the store returns it) is not held three times.
-    valid = typed.loc[~bad] if bad.any() else typed
-    order = sort_order(valid, ["turbine_id", "timestamp"])
-    if (np.diff(order) != 1).any():
-        valid = valid.iloc[order]
-    counts = rule[bad].value_counts().to_dict()
-    report = {"rows_total": len(raw), "rows_valid": int((~bad).sum()),
-              "rows_rejected": int(bad.sum()),
-              "rejected": {str(k): int(v) for k, v in counts.items()},
-              "ignored_columns": ignored_columns(raw, kind)}
-    logger.info("%s: %d rows, %d rejected %s", kind, len(raw), bad.sum(), counts)
-    return valid.reset_index(drop=True), rejected.reset_index(drop=True), report
-
-
-def ignored_columns(raw: pd.DataFrame, kind: str) -> list[str]:
-    """Columns outside the contract: not used, only logged and reported."""
-    known = contract.REQUIRED_COLUMNS[kind] + contract.OPTIONAL_COLUMNS[kind]
-    extra = list(raw.attrs.get("ignored_columns", []))
-    extra += [str(c) for c in raw.columns if c not in known]
-    if extra:
-        logger.warning("%s: ignoring extra columns %s", contract.source_of(raw), extra)
-    return extra
-
-
 def validate_readings(scada_raw: pd.DataFrame, turbines: pd.DataFrame,
                       params: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Validate SCADA history rows (see ``validate_rows``)."""
-    return validate_rows(scada_raw, turbines, params, "scada")
+    return contract.validate_rows(scada_raw, turbines, params, "scada")
 
 
 def flag_operation(readings: pd.DataFrame, turbines: pd.DataFrame,
@@ -160,53 +102,6 @@ def split_by_time(model_input: pd.DataFrame, params: dict
             model_input.loc[test].reset_index(drop=True))
 
 
-def measured_at_issue(forecast: pd.DataFrame, readings: pd.DataFrame,
-                      max_age_minutes: float) -> pd.DataFrame:
-    """Forecast rows with what was measured before their issue time.
-
-    The newest reading strictly before ``issued_at`` (a reading stamped at the
-    issue time is not known yet), at most ``max_age_minutes`` old, with both wind
-    and power measured; NaN where there is none. Training and inference both call
-    this, so the model is served the features it learnt from.
-
-    Args:
-        forecast: Rows with ``turbine_id`` and ``issued_at``.
-        readings: Valid readings (``turbine_id``, ``timestamp``, ``wind_speed``,
-            ``power_kw``), any order.
-        max_age_minutes: Oldest reading that still counts as "at issue".
-
-    Returns:
-        ``forecast`` plus ``power_at_issue_kw`` and ``wind_speed_at_issue``.
-    """
-    needed = ["turbine_id", "timestamp", "wind_speed", "power_kw"]
-    if not set(needed) <= set(readings.columns):  # none measured: NaN, still forecast
-        readings = pd.DataFrame({c: pd.Series(dtype=float) for c in needed})
-    measured = pd.DataFrame({
-        "turbine_id": readings["turbine_id"].astype(str),
-        "timestamp": _utc_ns(readings["timestamp"]),
-        **{c: pd.to_numeric(readings[c], errors="coerce")
-           for c in ("wind_speed", "power_kw")}}).dropna()
-    out = forecast.assign(turbine_id=forecast["turbine_id"].astype(str),
-                          issued_at=_utc_ns(forecast["issued_at"]))
-    keys = out[["turbine_id", "issued_at"]].drop_duplicates()
-    at_issue = pd.merge_asof(
-        keys.sort_values("issued_at"), measured.sort_values("timestamp"),
-        left_on="issued_at", right_on="timestamp", by="turbine_id",
-        direction="backward", allow_exact_matches=False,
-        tolerance=pd.Timedelta(minutes=max_age_minutes))
-    at_issue = at_issue.rename(columns={"power_kw": "power_at_issue_kw",
-                                        "wind_speed": "wind_speed_at_issue"})
-    columns = ["turbine_id", "issued_at", "power_at_issue_kw", "wind_speed_at_issue"]
-    out = out.merge(at_issue[columns], on=["turbine_id", "issued_at"], how="left")
-    out.index = forecast.index
-    return out
-
-
-def _utc_ns(values: pd.Series) -> pd.Series:
-    """UTC timestamps at one resolution: merge_asof refuses us against ns keys."""
-    return contract.parse_timestamps(values).astype("datetime64[ns, UTC]")
-
-
 def build_forecast_pairs(archive: pd.DataFrame, readings: pd.DataFrame,
                          turbines: pd.DataFrame, params: dict) -> pd.DataFrame:
     """Each weather-forecast row as issued, with what was measured at issue time
@@ -230,7 +125,7 @@ def build_forecast_pairs(archive: pd.DataFrame, readings: pd.DataFrame,
         return pd.DataFrame(columns=["issued_at", *contract.REQUIRED_COLUMNS[
             "forecast"], "power_at_issue_kw", "wind_speed_at_issue", "power_kw",
             "operating_state"])
-    archive = archive.assign(**{c: _utc_ns(archive[c])
+    archive = archive.assign(**{c: utc_ns(archive[c])
                                 for c in ("issued_at", "timestamp")})
     lead = archive["timestamp"] - archive["issued_at"]
     keep = archive["turbine_id"].astype(str).isin(turbines["turbine_id"]) & (

@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 
 from windpower.contract import check_file
+from windpower.contract.split import default_issue_time
 from windpower.errors import NoChampionError, NoForecastError
-from windpower.pipelines.data_processing.nodes import measured_at_issue
-from windpower.pipelines.training.evaluation import model_input
-from windpower.store.rows import default_issue_time
+from windpower.model_inputs import measured_at_issue, model_input
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ no storage and a re-run at the same ``as_of`` gives the same answer.
 import numpy as np
 import pandas as pd
 
+from windpower.drift import BINS
+
 
 def daily_index(days: pd.Series, as_of_day: pd.Timestamp) -> pd.DatetimeIndex:
     """Every day from the first day with data to ``as_of_day`` (UTC midnights)."""
@@ -59,35 +61,6 @@ def psi(live: np.ndarray, reference: np.ndarray, epsilon: float) -> float:
     p = np.maximum(live / live.sum(), epsilon)
     q = np.maximum(reference / reference.sum(), epsilon)
     return float(np.sum((p - q) * np.log(p / q)))
-
-
-# The drift detector's bins, the same in SQL (catalog: monitoring_wind_histograms)
-# and in Python (the reference training stores with the model): 1 m/s of wind
-# speed (30 m/s and more in the last bin) and 12 direction sectors of 30 degrees.
-BINS = {"wind_speed": 31, "wind_direction": 12}
-
-
-def wind_histograms(readings: pd.DataFrame) -> dict[str, dict[str, list[int]]]:
-    """Per variable and turbine, the readings' counts per drift bin.
-
-    Training stores this with the model: the reference the live readings are
-    compared with, so monitoring never re-reads the year the model learnt from.
-    """
-    codes, turbines = pd.factorize(readings["turbine_id"])
-    speed, direction = (readings[c].to_numpy(float) for c in ("wind_speed",
-                                                                "wind_direction"))
-    out: dict[str, dict[str, list[int]]] = {}
-    for variable, values in (
-            ("wind_speed", np.minimum(np.floor(speed), BINS["wind_speed"] - 1)),
-            ("wind_direction", np.mod(np.floor(direction / 30),
-                                      BINS["wind_direction"]))):
-        bins = BINS[variable]
-        ok = np.isfinite(values)
-        cell = codes[ok] * bins + values[ok].astype(int)
-        counts = np.bincount(cell, minlength=len(turbines) * bins).reshape(-1, bins)
-        out[variable] = {str(t): row.tolist() for t, row in zip(
-            turbines, counts, strict=True)}
-    return out
 
 
 def drift_signals(histograms: pd.DataFrame, days: pd.DatetimeIndex,

@@ -6,27 +6,15 @@ import numpy as np
 import pandas as pd
 
 from windpower.forecast_model import (
-    AT_ISSUE_COLUMNS,
-    INPUT_COLUMNS,
     curve_power,
     predict_power,
     predict_quantiles,
 )
+from windpower.model_inputs import model_input
 from windpower.pipelines.training.nodes import normal_rows
 from windpower.pipelines.training.recent_level import in_recent_window
 
 logger = logging.getLogger(__name__)
-
-
-def model_input(table: pd.DataFrame) -> pd.DataFrame:
-    """Contract columns as the served model takes them (naive UTC timestamps), with
-    ``issued_at`` and the at-issue measurements when ``table`` is a forecast."""
-    extra = [c for c in ["issued_at", *AT_ISSUE_COLUMNS] if c in table.columns]
-    frame = table[INPUT_COLUMNS + extra].copy()
-    for column in {"timestamp", "issued_at"} & set(frame.columns):
-        stamps = pd.to_datetime(frame[column], utc=True)
-        frame[column] = stamps.dt.tz_localize(None)
-    return frame
 
 
 def error_metrics(actual: np.ndarray, predicted: np.ndarray, rated: np.ndarray

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
+from windpower.drift import wind_histograms
 from windpower.forecast_model import (
     curve_power,
     farm_wind_features,
@@ -14,7 +15,6 @@ from windpower.forecast_model import (
     fit_farm_ratio,
     make_lookup,
 )
-from windpower.pipelines.monitoring.signals import wind_histograms
 from windpower.pipelines.training.estimators import fit_estimator, held_out_residuals
 from windpower.pipelines.training.forecaster import fit_forecaster
 from windpower.pipelines.training.intervals import calibration_rows, fit_intervals

@@ -4,7 +4,7 @@ import math
 
 import pandas as pd
 
-from windpower.pipelines.training.evaluation import model_input
+from windpower.model_inputs import model_input
 
 
 def package_model(bundle: dict, decision: dict, holdout: pd.DataFrame,

@@ -1,14 +1,16 @@
 """Split an input frame by the data contract into rows to keep and rows rejected."""
 
 import pandas as pd
-import yaml
 
-from windpower import project_root
-from windpower.contract import check_file, parse_timestamps, rule_column
+from windpower.contract.rules import (
+    check_file,
+    check_turbines,
+    parse_timestamps,
+    rule_column,
+    validate_rows,
+)
 from windpower.errors import ContractError
-from windpower.pipelines.data_processing.nodes import validate_rows, validate_turbines
 
-RULES_FILE = project_root() / "conf" / "base" / "parameters_data_processing.yml"
 # A forecast without an issue time was issued this long before its first hour.
 DEFAULT_LEAD = pd.Timedelta(minutes=10)
 
@@ -19,11 +21,6 @@ def default_issue_time(stamps: pd.Series) -> pd.Timestamp:
     return stamps.min() - DEFAULT_LEAD
 
 
-def contract_rules() -> dict:
-    """The row rules (ranges, clock skew) of the data_processing parameters."""
-    return yaml.safe_load(RULES_FILE.read_text())["data_processing"]
-
-
 def split_rows(kind: str, raw: pd.DataFrame, turbines: pd.DataFrame,
                params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows to keep (typed; forecasts with ``issued_at``) and rejected raw rows.
@@ -32,7 +29,9 @@ def split_rows(kind: str, raw: pd.DataFrame, turbines: pd.DataFrame,
         kind: ``scada``, ``forecast`` or ``turbines``.
         raw: Rows as read, ``attrs["source"]`` naming where they came from.
         turbines: Known turbines (validated), for the row rules.
-        params: ``ranges``, ``max_clock_skew_minutes`` and ``as_of``.
+        params: The run's data_processing parameters as Kedro loads them
+            (``ranges``, ``max_clock_skew_minutes``, ``as_of``), so an
+            environment or a ``params`` override rules ingest as it rules training.
 
     Returns:
         Accepted rows, and rejected rows (strings) with ``rejection_rule``.
@@ -41,7 +40,7 @@ def split_rows(kind: str, raw: pd.DataFrame, turbines: pd.DataFrame,
         ContractError: the whole input breaks the contract.
     """
     if kind == "turbines":
-        return validate_turbines(raw), pd.DataFrame()
+        return check_turbines(raw), pd.DataFrame()
     if kind == "scada":
         valid, rejected, _ = validate_rows(raw, turbines, params, kind)
         return valid, rejected

@@ -11,9 +11,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from windpower.contract.rules import REQUIRED_COLUMNS
 from windpower.errors import ContractError
 
 HEAD_BYTES = 64 * 1024
+PARQUET = (".parquet", ".pq")
+CSV = (".csv", ".csv.gz", ".gz")
 _GZIP = b"\x1f\x8b"
 _MAGIC = {b"\x89PNG": "a PNG image", b"PK\x03\x04": "a zip archive",
           b"PAR1": "a Parquet file", b"%PDF": "a PDF document",
@@ -95,3 +98,54 @@ def parquet_columns(path: Path, required: list[str]) -> list[str]:
         raise _refuse(path, f"file is not a readable table (Parquet: {exc})") from exc
     check_required(path, columns, required)
     return columns
+
+
+def columns_of(path: Path, required: list[str]) -> tuple[list[str], str | None]:
+    """A CSV's or Parquet file's columns (and CSV compression), from its header.
+
+    Raises:
+        ContractError: an unsupported type, or the header's rules broken.
+    """
+    name = path.name.lower()
+    if name.endswith(PARQUET):
+        return parquet_columns(path, required), None
+    if name.endswith(CSV):
+        return csv_header(path, required)
+    raise _refuse(path, "file type must be .csv, .csv.gz or .parquet")
+
+
+def detect_kind(path: Path, declared: str | None = None) -> str:
+    """The file's kind: the one the user declared, or one its header leaves no
+    doubt about.
+
+    Declared (``SCADA_PATH``, an inbox folder per kind, ...), the header must
+    hold that kind's required columns. Guessed: ``power_kw`` is SCADA,
+    ``rated_power_kw`` a turbine table, ``issued_at`` a weather forecast. Wind
+    columns without any of these could be SCADA missing ``power_kw`` or a
+    forecast without its issue time: refused, never stored as the wrong kind
+    (a guessed kind would poison the models that learn from it).
+
+    Raises:
+        ContractError: not a table, a declared kind's column missing, or a header
+            that fits no kind or more than one.
+    """
+    if declared is not None:
+        columns_of(path, REQUIRED_COLUMNS[declared])
+        return declared
+    columns, _ = columns_of(path, [])
+    if "power_kw" in columns:
+        kind = "scada"
+    elif "rated_power_kw" in columns:
+        kind = "turbines"
+    elif "issued_at" in columns:
+        kind = "forecast"
+    elif "wind_speed" in columns:
+        raise _refuse(path, "required column is missing: without power_kw this is "
+                      "not SCADA, and without issued_at not a weather forecast; "
+                      "name the kind (SCADA_PATH, FORECAST_PATH or inbox/<kind>/)",
+                      "power_kw")
+    else:
+        raise _refuse(path, "header fits no kind: expected power_kw (SCADA), "
+                      "rated_power_kw (turbines) or issued_at (weather forecast)")
+    check_required(path, columns, REQUIRED_COLUMNS[kind])
+    return kind
