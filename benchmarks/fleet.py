@@ -97,7 +97,7 @@ def stage_pipeline(project: Path, pipeline: str, issues: list[str]) -> dict:
         return {"seconds": ordered[len(ordered) // 2], "all": times}
     runtime = {"as_of": AS_OF}
     if pipeline == "monitoring":
-        runtime["window_days"] = 1
+        runtime["monitoring"] = {"window_days": 1}
     return {"seconds": _session_run(project, pipeline, **runtime)}
 
 

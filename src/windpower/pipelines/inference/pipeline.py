@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from windpower.pipelines.data_processing.nodes import validate_turbines
+from windpower.contract import check_turbines
 from windpower.pipelines.inference.nodes import (
     predict_power,
     select_forecast,
@@ -13,7 +13,7 @@ from windpower.pipelines.inference.nodes import (
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the inference pipeline."""
     return Pipeline([
-        Node(func=validate_turbines, inputs="turbines_raw",
+        Node(func=check_turbines, inputs="turbines_raw",
              outputs="inference_turbines", name="validate_inference_turbines_node"),
         Node(func=select_forecast,
              inputs=["forecast_raw", "inference_turbines", "readings_at_issue",

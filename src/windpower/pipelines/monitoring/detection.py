@@ -5,6 +5,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from windpower.clock import run_time
 from windpower.pipelines.monitoring.signals import (
     daily_index,
     drift_signals,
@@ -92,9 +93,7 @@ def _states(signals: dict, params: dict) -> dict[str, pd.DataFrame]:
 def _as_of_day(days: pd.Series, as_of) -> pd.Timestamp:
     """The last day to judge: ``as_of``'s, or the newest data's when it is null."""
     if as_of is not None:
-        stamp = pd.Timestamp(as_of)
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-        return stamp.tz_convert("UTC").floor("D")
+        return run_time(as_of).floor("D")
     if len(days):
         return days.max()
     return pd.Timestamp.now(tz="UTC").floor("D")  # pragma: no cover, no data
