@@ -21,20 +21,14 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.cli import main
-from windpower.orchestration.deployments import ServeConfig
-from windpower.orchestration.events import FORECAST_EVENT, PROMOTED_EVENT
-from windpower.orchestration.guard import INFERENCE_LIMIT, run_guarded
+from windpower.orchestration.flows import INFERENCE
+from windpower.orchestration.guard import run_guarded
 from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import publish_inference_report
 
 
-@flow(
-    name="inference-flow",
-    description="Score the newest weather forecast issued before as_of with the "
-    "champion model and write P10/P50/P90 power predictions to Postgres.",
-    # A run that has not finished in an hour is failed, never left Running.
-    timeout_seconds=60 * 60,
-)
+@flow(name=INFERENCE.name, description=INFERENCE.description,
+      timeout_seconds=INFERENCE.timeout_seconds)
 def inference_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
                    params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Predict once (never two at a time) and publish the inference report.
@@ -45,14 +39,10 @@ def inference_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_
     Returns:
         The ``inference_summary`` of the Kedro run.
     """
-    _, summary = run_guarded(INFERENCE_LIMIT, ["inference"], "inference_summary",
-                             as_of, kedro_env, params)
+    _, summary = run_guarded(INFERENCE, as_of, kedro_env, params)
     publish_inference_report(summary)
     return summary
 
 
 if __name__ == "__main__":
-    served = ServeConfig(
-        interval_minutes=60, events=(FORECAST_EVENT, PROMOTED_EVENT),
-        description="Hourly scoring of the newest weather forecast, and on events.")
-    sys.exit(main(inference_flow, served, description=__doc__))
+    sys.exit(main(inference_flow, INFERENCE.serve_config(), description=__doc__))

@@ -22,19 +22,14 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.cli import main
-from windpower.orchestration.deployments import ServeConfig
-from windpower.orchestration.guard import INGEST_LIMIT, run_exclusively
+from windpower.orchestration.flows import INGEST
+from windpower.orchestration.guard import run_exclusively
 from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import publish_ingest_report
 
 
-@flow(
-    name="ingest-flow",
-    description="Store new readings and weather forecasts in Postgres: inbox files "
-    "through the data contract, and the demo farm up to as_of.",
-    # A run that has not finished in 30 minutes is failed, never left Running.
-    timeout_seconds=30 * 60,
-)
+@flow(name=INGEST.name, description=INGEST.description,
+      timeout_seconds=INGEST.timeout_seconds)
 def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
                 params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Ingest once (never two at a time), report, and announce what is new.
@@ -71,7 +66,7 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
     conf, rules = parameters["ingest"], parameters["data_processing"]
     demo = conf["demo_farm"]
     use_demo = bool(demo["enabled"]) and not os.environ.get("SCADA_PATH")
-    with run_exclusively(INGEST_LIMIT):
+    with run_exclusively(INGEST.limit):
         inbox = project_root() / conf["inbox_dir"]
         files = [ingest_one_file(path, kind, stamp, rules)
                  for path, kind in new_files(inbox)]
@@ -89,7 +84,4 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
 
 
 if __name__ == "__main__":
-    served = ServeConfig(
-        interval_minutes=10, run_on_start=True,
-        description="Every 10 minutes: inbox files and the demo farm into Postgres.")
-    sys.exit(main(ingest_flow, served, description=__doc__))
+    sys.exit(main(ingest_flow, INGEST.serve_config(), description=__doc__))

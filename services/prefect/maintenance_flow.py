@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 
+from windpower.orchestration.flows import MAINTENANCE
+
 # MLflow and the store are imported in the run: set-up's `prefect deploy` loads
 # this module for its parameters alone, and MLflow's import took 0.9 s of it.
 if TYPE_CHECKING:
@@ -72,13 +74,8 @@ def collect_mlflow_garbage() -> bool:
     return True
 
 
-@flow(
-    name="maintenance-flow",
-    description="Retention: old windpower rows, unaliased model versions and "
-    "their runs, then mlflow gc.",
-    # A run that has not finished in 30 minutes is failed, never left Running.
-    timeout_seconds=30 * 60,
-)
+@flow(name=MAINTENANCE.name, description=MAINTENANCE.description,
+      timeout_seconds=MAINTENANCE.timeout_seconds)
 def maintenance_flow() -> dict[str, Any]:
     """Apply the retention limits of the environment once.
 

@@ -21,20 +21,15 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.cli import main
-from windpower.orchestration.deployments import ServeConfig
 from windpower.orchestration.events import emit_degradation_event
-from windpower.orchestration.guard import MONITORING_LIMIT, run_guarded
+from windpower.orchestration.flows import MONITORING
+from windpower.orchestration.guard import run_guarded
 from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import publish_monitoring_report
 
 
-@flow(
-    name="monitoring-flow",
-    description="Measure the forecasts against the readings that came true, write "
-    "forecast_quality, and emit windpower.model.degraded on evidence.",
-    # A run that has not finished in 30 minutes is failed, never left Running.
-    timeout_seconds=30 * 60,
-)
+@flow(name=MONITORING.name, description=MONITORING.description,
+      timeout_seconds=MONITORING.timeout_seconds)
 def monitoring_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
                     params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Monitor once (never two at a time), report, and announce a degradation.
@@ -45,15 +40,11 @@ def monitoring_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO
     Returns:
         The ``monitoring_summary``: degradation report and quality per band.
     """
-    stamp, summary = run_guarded(MONITORING_LIMIT, ["monitoring"], "monitoring_summary",
-                                 as_of, kedro_env, params)
+    stamp, summary = run_guarded(MONITORING, as_of, kedro_env, params)
     publish_monitoring_report(summary)
     emit_degradation_event(summary, stamp.isoformat())
     return summary
 
 
 if __name__ == "__main__":
-    served = ServeConfig(
-        interval_minutes=60,
-        description="Hourly: forecast quality against actuals, degradation, drift.")
-    sys.exit(main(monitoring_flow, served, description=__doc__))
+    sys.exit(main(monitoring_flow, MONITORING.serve_config(), description=__doc__))

@@ -22,25 +22,15 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.cli import main
-from windpower.orchestration.deployments import ServeConfig
-from windpower.orchestration.events import (
-    DEGRADED_EVENT,
-    MISSING_EVENT,
-    emit_model_promoted,
-)
-from windpower.orchestration.guard import TRAINING_LIMIT, run_guarded
+from windpower.orchestration.events import emit_model_promoted
+from windpower.orchestration.flows import TRAINING
+from windpower.orchestration.guard import run_guarded
 from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
 from windpower.orchestration.tasks import link_mlflow_run, publish_training_report
 
 
-@flow(
-    name="training-flow",
-    description="Train on the readings of the training window before as_of, "
-    "evaluate, register the model and promote it to champion when it beats the "
-    "current one.",
-    # A run that has not finished in two hours is failed, never left Running.
-    timeout_seconds=2 * 60 * 60,
-)
+@flow(name=TRAINING.name, description=TRAINING.description,
+      timeout_seconds=TRAINING.timeout_seconds)
 def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
                   params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
     """Train once (never two at a time), publish the training report and announce
@@ -53,9 +43,7 @@ def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_E
     Returns:
         The ``training_summary`` of the Kedro run.
     """
-    stamp, summary = run_guarded(
-        TRAINING_LIMIT, ["data_processing", "training"], "training_summary",
-        as_of, kedro_env, params)
+    stamp, summary = run_guarded(TRAINING, as_of, kedro_env, params)
     link = link_mlflow_run(summary["mlflow_run_id"], return_state=True)
     publish_training_report(summary, link.result() if link.is_completed() else None)
     if summary.get("alias") == "champion":
@@ -65,7 +53,4 @@ def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_E
 
 
 if __name__ == "__main__":
-    served = ServeConfig(
-        interval_minutes=24 * 60, events=(MISSING_EVENT, DEGRADED_EVENT),
-        description="Daily training of the wind-power model, and on evidence.")
-    sys.exit(main(training_flow, served, description=__doc__))
+    sys.exit(main(training_flow, TRAINING.serve_config(), description=__doc__))

@@ -10,7 +10,7 @@ from prefect import get_client
 from training_flow import training_flow
 
 from tests.orchestration.helpers import artifacts, task_runs
-from windpower.orchestration.guard import INFERENCE_LIMIT, TRAINING_LIMIT
+from windpower.orchestration.flows import INFERENCE, TRAINING
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
@@ -59,5 +59,5 @@ def test_flows_release_their_one_slot_limits(
 
     with get_client(sync_client=True) as client:
         limits = [client.read_global_concurrency_limit_by_name(name)
-                  for name in (TRAINING_LIMIT, INFERENCE_LIMIT)]
+                  for name in (TRAINING.limit, INFERENCE.limit)]
     assert [(limit.limit, limit.active_slots) for limit in limits] == [(1, 0)] * 2

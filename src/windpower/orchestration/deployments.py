@@ -22,6 +22,7 @@ from prefect.schedules import Cron, Interval, Schedule
 
 from windpower.orchestration.events import (
     AS_OF_FROM_EVENT,
+    DEFAULT_COOLDOWN,
     DEGRADED_EVENT,
     retrain_on_degradation,
     run_on_event,
@@ -51,7 +52,7 @@ class ServeConfig:
     # Events (windpower.*) that start a run at the event's as_of.
     events: tuple[str, ...] = ()
     # At most one run per this many hours from windpower.model.degraded.
-    retrain_cooldown_hours: float = 12.0
+    retrain_cooldown_hours: float = DEFAULT_COOLDOWN / timedelta(hours=1)
 
     def schedules(self) -> list[Schedule]:
         """The served deployment's schedule: cron wins over interval; none if unset."""

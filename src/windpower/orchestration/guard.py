@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,18 +13,17 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import MissingContextError, ObjectAlreadyExists
 from prefect.logging import get_run_logger
 
+from windpower.orchestration.flows import GUARDED, FlowSpec
+
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-# Global concurrency limits, one slot each: the flow holds its slot for the whole
-# Kedro run. A crashed holder's lease expires, so a dead run never blocks forever.
-TRAINING_LIMIT = "windpower-training"
-INFERENCE_LIMIT = "windpower-inference"
-INGEST_LIMIT = "windpower-ingest"
-MONITORING_LIMIT = "windpower-monitoring"
-FLOW_LIMITS = (TRAINING_LIMIT, INFERENCE_LIMIT, INGEST_LIMIT, MONITORING_LIMIT)
+# Global concurrency limits, one slot each (FlowSpec.limit): the flow holds its
+# slot for the whole Kedro run. A crashed holder's lease expires, so a dead run
+# never blocks forever.
+FLOW_LIMITS = tuple(spec.limit for spec in GUARDED)
 # Renewed every 90 s while the run lives; after a killed run (marked CRASHED within
 # ~90 s, see crashes.py) the next run waits at most this long, not Prefect's 300 s.
 LEASE_SECONDS = 120
@@ -59,10 +58,8 @@ def run_exclusively(name: str, wait_seconds: float | None = None) -> Iterator[No
         yield
 
 
-def run_guarded(  # noqa: PLR0913, PLR0917 (the flow parameters, passed through)
-    limit: str,
-    pipeline_names: Sequence[str],
-    summary: str,
+def run_guarded(
+    spec: FlowSpec,
     as_of: datetime | None,
     kedro_env: str | None,
     params: dict[str, Any] | None,
@@ -70,7 +67,7 @@ def run_guarded(  # noqa: PLR0913, PLR0917 (the flow parameters, passed through)
     """A flow's body: its pipelines at ``as_of``, holding the flow's only slot.
 
     Returns:
-        The run's ``as_of`` and the loaded ``summary`` output.
+        The run's ``as_of`` and the loaded summary output of its spec.
     """
     # Imported here, not by the flow modules: a flow container's serving process
     # holds Prefect alone, without Kedro and pandas (cli.serve).
@@ -80,10 +77,10 @@ def run_guarded(  # noqa: PLR0913, PLR0917 (the flow parameters, passed through)
     )
 
     stamp, runtime = run_parameters(as_of, params)
-    with run_exclusively(limit):
+    with run_exclusively(spec.limit):
         result = run_kedro_pipelines(
-            pipeline_names, [summary], env=kedro_env, runtime_params=runtime)
-    return stamp, result.outputs[summary]
+            spec.pipelines, [spec.summary], env=kedro_env, runtime_params=runtime)
+    return stamp, result.outputs[spec.summary]
 
 
 def _run_logger() -> logging.Logger | logging.LoggerAdapter:

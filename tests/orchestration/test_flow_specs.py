@@ -1,0 +1,62 @@
+"""Each flow is declared once (orchestration/flows.py): its flow object, its
+prefect.yaml deployments, its compose service and its schedule variables are
+checked against the declaration, so a second place cannot drift from it."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from windpower.orchestration.flows import FLOWS, GUARDED
+from windpower.orchestration.guard import FLOW_LIMITS
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parents[2]
+SERVED = [spec for spec in FLOWS.values() if spec.is_served]
+
+
+def _deployments() -> list[dict]:
+    return yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+
+
+@pytest.mark.parametrize("spec", FLOWS.values(), ids=FLOWS)
+def test_flow_object_is_its_declaration(spec) -> None:
+    module = importlib.import_module(f"{spec.kind}_flow")
+    flow = getattr(module, f"{spec.kind}_flow")
+    assert (flow.name, flow.description, flow.timeout_seconds) == (
+        spec.name, spec.description, spec.timeout_seconds)
+
+
+def test_pool_deployments_run_declared_flows_without_schedules_of_their_own() -> None:
+    by_entrypoint = {spec.entrypoint: spec for spec in FLOWS.values()}
+    for deployment in _deployments():
+        spec = by_entrypoint[deployment["entrypoint"]]
+        assert deployment["tags"] == ["windpower", spec.kind], deployment["name"]
+        assert deployment["work_pool"]["work_queue_name"] == f"{spec.kind}-queue"
+        schedules = [s["cron"] for s in deployment.get("schedules", [])]
+        # A served flow's schedule is its served deployment's; only an unserved
+        # flow's pool deployment carries the declared schedule.
+        assert schedules == ([] if spec.is_served else [spec.cron]), deployment
+    names = {d["name"] for d in _deployments()}
+    assert {f"{spec.kind}-pool" for spec in SERVED} <= names
+
+
+@pytest.mark.parametrize("spec", SERVED, ids=[s.kind for s in SERVED])
+def test_compose_serves_each_declared_flow_with_its_schedule_overrides(spec) -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    service = compose["services"][spec.name]
+    assert service["command"] == ["python", f"services/prefect/{spec.kind}_flow.py",
+                                  "serve"]
+    prefix = spec.kind.upper()
+    example = (ROOT / ".env.example").read_text().splitlines()
+    for variable in (f"{prefix}_SCHEDULE_INTERVAL_MINUTES", f"{prefix}_SCHEDULE_CRON"):
+        assert variable in service["environment"], variable
+        assert f"{variable}=" in example, variable
+
+
+def test_guard_limits_are_the_declared_flows_slots() -> None:
+    assert FLOW_LIMITS == tuple(f"windpower-{spec.kind}" for spec in GUARDED)
+    assert len(set(FLOW_LIMITS)) == len(SERVED)
