@@ -15,10 +15,10 @@ from windpower.datasets import (
     ChampionModelDataset,
     MlflowFigureDataset,
     MlflowMetricsDataset,
-    PredictionsDataset,
     ReadingsDataset,
 )
 from windpower.datasets.mlflow_datasets import flatten_metrics
+from windpower.datasets.sql import PostgresUpsertDataset
 from windpower.settings import CONFIG_LOADER_ARGS
 
 pytestmark = pytest.mark.unit
@@ -109,6 +109,7 @@ def test_store_dataset_needs_url(monkeypatch):
 
 def test_store_dataset_retries_then_fails_readably(monkeypatch):
     monkeypatch.setenv("WINDPOWER_DB_URL", "postgresql://u:p@127.0.0.1:9/db")
-    dataset = PredictionsDataset(retries=2, backoff=0.01)
+    dataset = PostgresUpsertDataset("predictions", ["issued_at"], retries=2,
+                                    backoff_seconds=0.01)
     with pytest.raises(DatasetError, match="after 2 attempts"):
         dataset.save(pd.DataFrame({"issued_at": [pd.Timestamp("2026-01-01")]}))

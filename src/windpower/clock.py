@@ -1,4 +1,12 @@
-"""A run's time, decided once: its ``as_of`` as a UTC timestamp (null = now)."""
+"""A run's time, decided once: its ``as_of`` as a UTC timestamp (null = now).
+
+One edge convention for every window a run reads: ``(end - span, end]``, what
+was stamped after the window's start and at or before its end. A run at
+``as_of`` sees what existed then, a reading stamped at ``as_of`` included
+(training, inference and monitoring alike; ingest rejects SCADA stamped after
+``as_of`` plus the clock skew). Features known at an issue time are stricter:
+a reading stamped at ``issued_at`` is not yet known (``measured_at_issue``).
+"""
 
 from datetime import datetime
 

@@ -59,6 +59,9 @@ class MlflowRunHook:
         mlflow.set_tag("kedro_session_id", _session_id(run_params))
         mlflow.set_tag("kedro_pipelines", ",".join(
             run_params.get("pipeline_names") or ["__default__"]))
+        if as_of := (run_params.get("runtime_params") or {}).get("as_of"):
+            # The simulated time the run saw (a replay's, or the flow's now).
+            mlflow.set_tag("windpower.as_of", str(as_of))
         if flow_run_id := _prefect_flow_run_id():
             # Which Prefect run made this MLflow run, whatever worker or host ran it.
             mlflow.set_tag("prefect_flow_run_id", flow_run_id)

@@ -105,18 +105,23 @@ def test_training_registers_champion_then_inference_upserts_predictions(
     model = mlflow.pyfunc.load_model(f"models:/{MODEL}@champion")
     assert model.metadata.signature is not None
 
-    first = _run(project, "inference")["inference_summary"]
+    as_of = pd.Timestamp(DATA["end"])
+    first = _run(project, "inference", {"as_of": as_of.isoformat()})[
+        "inference_summary"]
     rows = _count_predictions(servers.windpower_db_url)
     assert rows == first["rows_scored"] > 0
 
-    _run(project, "inference")  # the same forecast again: updated, not added
+    # The same forecast again, an hour later: updated, not added.
+    _run(project, "inference", {"as_of": (as_of + pd.Timedelta(hours=1)).isoformat()})
     assert _count_predictions(servers.windpower_db_url) == rows
     with psycopg2.connect(servers.windpower_db_url) as connection:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT model_version, mlflow_run_id FROM predictions"
+                "SELECT DISTINCT model_version, mlflow_run_id, as_of FROM predictions"
             )
-            assert cursor.fetchall() == [(1, first["mlflow_run_id"])]
+            # Each row records the as_of of the run that wrote it.
+            assert cursor.fetchall() == [(1, first["mlflow_run_id"],
+                                          as_of.to_pydatetime())]
 
 
 # Three boosting rounds: beats the power curve, clearly not the full model (holdout

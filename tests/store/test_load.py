@@ -103,8 +103,19 @@ def test_upsert_frame_predictions_and_quality_tables(conn):
         "predicted_power_kw": [500.0, 510.0], "p10_power_kw": [400.0, np.nan],
         "p90_power_kw": [600.0, 610.0], "mlflow_run_id": "run-1"})
     key = ["issued_at", "timestamp", "turbine_id", "model_version"]
-    assert upsert_frame(conn, "predictions", predictions, key) == 2
-    assert upsert_frame(conn, "predictions", predictions, key) == 0
+    first = pd.Timestamp("2026-03-01T00:05:00Z")
+    assert upsert_frame(conn, "predictions", predictions.assign(as_of=first),
+                        key) == 2
+    # A re-run at a later as_of adds nothing; the rows keep the as_of that wrote them.
+    later = predictions.assign(as_of=first + pd.Timedelta(hours=1))
+    assert upsert_frame(conn, "predictions", later, key) == 0
+    assert count(conn, "SELECT count(*) FROM predictions WHERE as_of = "
+                 "'2026-03-01T00:05:00Z'") == 2
+    # A changed value is written with the as_of of the run that changed it.
+    changed = later.assign(predicted_power_kw=[501.0, 510.0])
+    assert upsert_frame(conn, "predictions", changed, key) == 1
+    assert count(conn, "SELECT count(*) FROM predictions WHERE as_of = "
+                 "'2026-03-01T01:05:00Z'") == 1
     assert count(conn, "SELECT count(*) FROM predictions WHERE p10_power_kw IS NULL "
                  "AND horizon_minutes = 20 AND model_version = 4") == 1
     # A date column: loaded through the CSV path.

@@ -31,8 +31,9 @@ def test_read_readings_round_trip_in_a_window(conn):
                                     "wind_direction", "ambient_temperature",
                                     "power_kw", "pitch_angle"]
     assert len(window) == 12
-    assert window["timestamp"].min() == times[6]
-    assert window["timestamp"].max() == times[11]
+    # (start, end]: a run at times[12] sees the reading stamped then.
+    assert window["timestamp"].min() == times[7]
+    assert window["timestamp"].max() == times[12]
     assert str(window["timestamp"].dt.tz) == "UTC"
     assert window.loc[window["turbine_id"] == "T02", "pitch_angle"].isna().all()
     assert (window["power_kw"] == 640.1).all()
@@ -51,6 +52,22 @@ def test_history_end_of_a_history_that_ended_long_ago(conn):
                          * 12, "wind_speed": 7.0, "wind_direction": 90.0,
                          "ambient_temperature": 3.0, "power_kw": 600.0})
     ingest_frame(conn, "scada", rows, "test", now, params=RULES)
-    assert history_end(conn, now) == old[-1] + pd.Timedelta(minutes=10)
+    assert history_end(conn, now) == old[-1]
     # A live feed: the newest reading is minutes old, training runs up to now.
     assert history_end(conn, old[-1] + pd.Timedelta(hours=3)) is None
+
+
+def test_read_turbines_at_as_of_are_those_that_existed_then(conn):
+    ingest_frame(conn, "turbines", TURBINES, "test", AS_OF, params=RULES)
+    times = pd.date_range("2026-03-01", periods=6, freq="10min", tz="UTC")
+    first = pd.DataFrame({"timestamp": times, "turbine_id": "T01", "wind_speed": 7.0,
+                          "wind_direction": 90.0, "ambient_temperature": 3.0,
+                          "power_kw": 600.0})
+    # T02 starts reporting an hour later: before then, a run does not know it.
+    later = first.assign(turbine_id="T02", timestamp=times + pd.Timedelta(hours=1))
+    ingest_frame(conn, "scada", pd.concat([first, later]), "test", AS_OF,
+                 params=RULES)
+    assert read_turbines(conn, times[-1])["turbine_id"].tolist() == ["T01"]
+    assert read_turbines(conn, later["timestamp"].iloc[0])["turbine_id"].tolist() == [
+        "T01", "T02"]
+    assert read_turbines(conn)["turbine_id"].tolist() == ["T01", "T02"]

@@ -10,7 +10,6 @@ from windpower.datasets.mlflow_datasets import (
 )
 from windpower.datasets.registry import RegisteredModelDataset
 from windpower.datasets.store import (
-    PredictionsDataset,
     ReadingsBeforeDataset,
     ReadingsDataset,
     TurbinesDataset,
@@ -23,7 +22,6 @@ __all__ = [
     "MlflowFigureDataset",
     "MlflowJsonDataset",
     "MlflowMetricsDataset",
-    "PredictionsDataset",
     "RawInputDataset",
     "ReadingsBeforeDataset",
     "ReadingsDataset",

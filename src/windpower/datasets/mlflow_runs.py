@@ -5,10 +5,10 @@ from typing import Any
 
 import mlflow
 from kedro.io import AbstractDataset, DatasetError
-from mlflow.exceptions import MlflowException
+
+from windpower.datasets.mlflow_datasets import resolve_alias
 
 logger = logging.getLogger(__name__)
-_MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}
 
 
 class ChampionRunDataset(AbstractDataset[None, dict | None]):
@@ -23,14 +23,10 @@ class ChampionRunDataset(AbstractDataset[None, dict | None]):
         self._name, self._alias = model_name, alias
 
     def load(self) -> dict | None:
-        client = mlflow.MlflowClient()
-        try:
-            version = client.get_model_version_by_alias(self._name, self._alias)
-        except MlflowException as exc:
-            if exc.error_code not in _MISSING:
-                raise
+        version = resolve_alias(self._name, self._alias)
+        if version is None:
             return None
-        run = client.get_run(version.run_id)
+        run = mlflow.MlflowClient().get_run(version.run_id)
         return {"version": int(version.version), "run_id": version.run_id,
                 "metrics": dict(run.data.metrics), "params": dict(run.data.params),
                 "tags": dict(run.data.tags), "start_time": run.info.start_time}

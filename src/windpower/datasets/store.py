@@ -16,7 +16,6 @@ from kedro.io import AbstractDataset, DatasetError
 
 from windpower.clock import run_time
 from windpower.store import connect
-from windpower.store.load import upsert_frame
 from windpower.store.readers import (
     history_end,
     latest_weather_forecast,
@@ -29,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
-    """Shared connection handling; subclasses implement ``_read`` or ``save``."""
+    """Shared connection handling; subclasses implement ``_read``."""
 
     table = ""
 
@@ -51,7 +50,7 @@ class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         return frame
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        raise DatasetError(f"{type(self).__name__} is write-only")
+        raise NotImplementedError
 
     def save(self, data: pd.DataFrame) -> None:
         raise DatasetError(f"{type(self).__name__} is read-only: the ingest flow "
@@ -75,12 +74,12 @@ def training_end(conn, as_of: pd.Timestamp) -> pd.Timestamp:
 
 
 class TurbinesDataset(_StoreDataset):
-    """The ``turbines`` table."""
+    """The turbines that existed at ``as_of`` (``read_turbines``)."""
 
     table = "turbines"
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        return read_turbines(conn)
+        return read_turbines(conn, as_of)
 
 
 class _TrainingWindowDataset(_StoreDataset):
@@ -139,22 +138,3 @@ class WeatherForecastDataset(_StoreDataset):
             logger.info("scoring the weather forecast issued at %s (%d rows)",
                         frame["issued_at"].iloc[0], len(frame))
         return frame
-
-
-class PredictionsDataset(_StoreDataset):
-    """Upsert into ``predictions`` on (issued_at, timestamp, turbine_id, version)."""
-
-    table = "predictions"
-    key = ["issued_at", "timestamp", "turbine_id", "model_version"]
-
-    def save(self, data: pd.DataFrame) -> None:
-        conn = self._connect()
-        try:
-            with conn:
-                changed = upsert_frame(conn, self.table, data, self.key)
-        finally:
-            conn.close()
-        logger.info("upserted %d predictions (%d new or changed)", len(data), changed)
-
-    def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        raise DatasetError("predictions are read by SQL (monitoring), not loaded")

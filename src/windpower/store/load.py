@@ -33,6 +33,9 @@ from windpower.store import binary
 TOUCHED = {"turbines": "updated_at", "readings": "ingested_at",
            "weather_forecasts": "ingested_at", "predictions": "created_at",
            "forecast_quality": "computed_at"}
+# Columns that record which run wrote a row (its as_of): written with the row,
+# never compared, so a re-run at another as_of is no change and writes nothing.
+RECORD_COLUMNS = ("as_of",)
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 _CHUNK = 1 << 20  # bytes a COPY sends at a time (psycopg2's default: 8 KiB)
 
@@ -143,11 +146,12 @@ def _upsert_sql(table: str, stage: str, columns: list[str],
     sets = [sql.SQL("{} = {}").format(sql.Identifier(c), new[c]) for c in values]
     if TOUCHED.get(table) and TOUCHED[table] not in columns:
         sets.append(sql.SQL("{} = now()").format(sql.Identifier(TOUCHED[table])))
-    old = [sql.SQL("t.{}").format(sql.Identifier(c)) for c in values]
+    compared = [c for c in values if c not in RECORD_COLUMNS] or values
+    old = [sql.SQL("t.{}").format(sql.Identifier(c)) for c in compared]
     # ROW(...) so that a single value column compares as a row too.
     return sql.SQL(
         "MERGE INTO {} t USING {} s ON {} WHEN MATCHED AND ROW({}) IS DISTINCT FROM "
         "ROW({}) THEN UPDATE SET {} {}"
     ).format(t, s, on, sql.SQL(", ").join(old),
-             sql.SQL(", ").join(new[c] for c in values), sql.SQL(", ").join(sets),
+             sql.SQL(", ").join(new[c] for c in compared), sql.SQL(", ").join(sets),
              insert)

@@ -45,7 +45,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         Node(func=plots.plot_reliability, inputs="holdout_reliability",
              outputs="reliability_plot", name="plot_reliability_node"),
         Node(func=evaluation.score_champion,
-             inputs=["current_champion", "holdout_table", "recent_levels", p],
+             inputs=["champion_model", "holdout_table", "recent_levels", p],
              outputs="champion_score", name="score_champion_node"),
         Node(func=evaluation.score_candidate,
              inputs=["served_bundle", "holdout_table", "recent_levels", p],
