@@ -5,11 +5,13 @@ checked against the declaration, so a second place cannot drift from it."""
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
+from windpower.orchestration.events import DEGRADED_EVENT
 from windpower.orchestration.flows import FLOWS, GUARDED
 from windpower.orchestration.guard import FLOW_LIMITS
 
@@ -60,3 +62,12 @@ def test_compose_serves_each_declared_flow_with_its_schedule_overrides(spec) -> 
 def test_guard_limits_are_the_declared_flows_slots() -> None:
     assert FLOW_LIMITS == tuple(f"windpower-{spec.kind}" for spec in GUARDED)
     assert len(set(FLOW_LIMITS)) == len(SERVED)
+
+
+def test_training_retrains_on_degradation_at_most_once_per_12_hours() -> None:
+    """The promise of .env.example (TRAINING_RETRAIN_COOLDOWN_HOURS, default 12),
+    read where it is wired: the served training deployment's trigger."""
+    triggers = {t.name: t for t in FLOWS["training"].serve_config().triggers()}
+    degraded = [t for t in triggers.values() if DEGRADED_EVENT in t.expect]
+    assert [t.within for t in degraded] == [timedelta(hours=12)]
+    assert (degraded[0].posture, degraded[0].threshold) == ("Reactive", 1)

@@ -12,6 +12,9 @@ from windpower.store.readers import latest_weather_forecast, read_readings
 
 from .conftest import count
 
+# Each test talks to a real Postgres (conftest: a testcontainer).
+pytestmark = pytest.mark.integration
+
 AS_OF = pd.Timestamp("2026-03-02T00:00:00Z")
 RULES = load_params("data_processing")
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\x00" * 64
@@ -87,6 +90,17 @@ def test_ingest_file_second_time_adds_nothing(conn, inbox):
     assert count(conn, "SELECT count(*) FROM readings") == 67
     assert count(conn, "SELECT count(*) FROM rejected_rows") == 3
     assert count(conn, "SELECT count(*) FROM ingested_files") == 4
+
+
+def test_ingest_file_same_bytes_under_another_name_are_skipped(conn, inbox):
+    """A file is known by its content: a copy under a new name is never read."""
+    ingest_all(conn, inbox)
+    copy = inbox / "good_copy.csv"
+    copy.write_bytes((inbox / "good.csv").read_bytes())
+    result = ingest_file(conn, copy, AS_OF, params=RULES)
+    assert (result.status, result.rows_accepted) == ("skipped", 0)
+    assert count(conn, "SELECT count(*) FROM ingested_files WHERE name = "
+                 "'good_copy.csv'") == 0
 
 
 def test_ingest_file_same_rows_under_another_name_write_nothing(conn, inbox):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 from tests.background import (
     background_fixture,
@@ -15,6 +16,9 @@ from tests.background import (
 )
 from windpower.orchestration.outcome import EXIT_REFUSED
 from windpower.store import migrate
+
+# Each test talks to a real Postgres (conftest: a testcontainer).
+pytestmark = pytest.mark.integration
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -2,11 +2,15 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from windpower.store.load import upsert_frame
 from windpower.store.readers import read_readings
 
 from .conftest import count
+
+# Each test talks to a real Postgres (conftest: a testcontainer).
+pytestmark = pytest.mark.integration
 
 KEY = ["turbine_id", "timestamp"]
 

@@ -13,6 +13,9 @@ from windpower.store.migrations import available
 
 from .conftest import count
 
+# Each test talks to a real Postgres (conftest: a testcontainer).
+pytestmark = pytest.mark.integration
+
 OLD_PREDICTIONS = """
 CREATE TABLE predictions (
     timestamp timestamptz NOT NULL, turbine_id text NOT NULL,

@@ -1,6 +1,7 @@
 """Readers: what was ingested comes back typed, in the contract's columns."""
 
 import pandas as pd
+import pytest
 
 from tests.conftest import load_params
 from windpower.store.ingest import ingest_frame
@@ -10,6 +11,9 @@ from windpower.store.readers import (
     read_readings,
     read_turbines,
 )
+
+# Each test talks to a real Postgres (conftest: a testcontainer).
+pytestmark = pytest.mark.integration
 
 AS_OF = pd.Timestamp("2026-03-02T00:00:00Z")
 RULES = load_params("data_processing")

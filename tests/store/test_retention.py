@@ -2,8 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.store.conftest import count
 from windpower.orchestration.retention import STORE_TABLES, prune_store
+
+# Each test talks to a real Postgres (conftest: a testcontainer).
+pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
