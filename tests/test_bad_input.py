@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -255,7 +254,6 @@ def test_bad_input_case_has_its_outcome(tmp_path, case):
     path = tmp_path / f"{name}_{file}"
     write(good_table(kind), path)
     before = fingerprint(path)
-    started = time.perf_counter()
     if isinstance(outcome, Refused):
         with pytest.raises(ContractError) as info:
             run_validation(path, kind)
@@ -272,7 +270,6 @@ def test_bad_input_case_has_its_outcome(tmp_path, case):
         assert len(valid) >= 10  # the good rows of a partly bad file are used
         assert list(valid.columns[:2]) == ["timestamp", "turbine_id"]
         assert str(valid["timestamp"].dt.tz) == "UTC"
-    assert time.perf_counter() - started < 2.0
     assert fingerprint(path) == before  # the raw file is never modified
 
 
@@ -294,28 +291,33 @@ def test_bad_input_mixed_time_zones_are_converted_to_utc(tmp_path):
 
 
 # Run in a fresh process: this one's peak memory (ru_maxrss) was set by earlier
-# tests and would hide any growth. A small good file first sets the baseline.
+# tests and would hide any growth. A small good file first sets the baseline. The
+# bytes read through system calls (rchar of /proc/self/io) say how much of the
+# file was read: its speed follows from that (timings live in benchmarks).
 _MEASURE = """
-import json, resource, sys, time
+import json, resource, sys
 from pathlib import Path
 from tests.test_bad_input import ContractError, good_table, run_validation
+def read_bytes():
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
 good = Path(sys.argv[2])
 good_table("scada").to_csv(good, index=False)
 run_validation(good, "scada")
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-started = time.perf_counter()
+before, read_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, read_bytes()
 try:
     run_validation(Path(sys.argv[1]), "scada")
     error = None
 except ContractError as exc:
     error = str(exc)
 Path(sys.argv[3]).write_text(json.dumps({
-    "seconds": time.perf_counter() - started, "error": error,
+    "read_bytes": read_bytes() - read_before, "error": error,
     "grown_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before}))
 """
 
 
-def test_bad_input_2gib_file_refused_fast_without_reading_it(tmp_path):
+def test_bad_input_2gib_file_refused_by_its_header_without_reading_it(tmp_path):
     path = tmp_path / "huge.csv"
     _sparse("time,id,speed")(None, path)
     assert path.stat().st_size == GIB2
@@ -327,7 +329,8 @@ def test_bad_input_2gib_file_refused_fast_without_reading_it(tmp_path):
     assert re.search("huge.csv.*'timestamp'.*missing", result["error"] or "")
     grown_mib = result["grown_kib"] / 1024
     assert grown_mib < 50, f"peak memory grew by {grown_mib:.0f} MiB"
-    assert result["seconds"] < 0.5, f"took {result['seconds']:.2f} s"
+    # Its first 64 KiB (the header), not its 2 GiB.
+    assert result["read_bytes"] < 1024**2, f"read {result['read_bytes']} bytes"
     assert os.stat(path).st_blocks * 512 < 1024**2  # still sparse: nothing written
 
 
@@ -383,10 +386,8 @@ def test_pipeline_refuses_2gib_scada_by_its_header(project, tmp_path, monkeypatc
     path = tmp_path / "huge_scada.csv"
     _sparse("time,id,speed,dir,temp,kw")(None, path)
     monkeypatch.setenv("SCADA_PATH", str(path))
-    started = time.perf_counter()
     with pytest.raises(ContractError) as info:
         _run(project, "data_processing")
-    assert time.perf_counter() - started < 10
     assert str(info.value) == (
         f"data contract broken in file '{path}': column 'timestamp': required "
         "column is missing (header: time, id, speed, dir, temp, kw)")

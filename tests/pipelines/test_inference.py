@@ -6,6 +6,7 @@ import pytest
 
 from windpower.errors import NO_CHAMPION_MESSAGE, NoChampionError, NoForecastError
 from windpower.forecast_model import predict_frame
+from windpower.model_inputs import model_input
 from windpower.pipelines.inference.nodes import (
     predict_power,
     select_forecast,
@@ -70,6 +71,12 @@ def test_predict_power_rows_carry_issue_horizon_version_and_run(
         "predicted_power_kw", "p10_power_kw", "p90_power_kw", "mlflow_run_id"]
     assert (stored["p10_power_kw"] <= stored["predicted_power_kw"]).all()
     assert (stored["predicted_power_kw"] <= stored["p90_power_kw"]).all()
+    # Each stored quantile is the model's own, not a neighbour's column.
+    quantiles = predict_frame(trained_bundle, model_input(forecast))
+    for column in ("p10_power_kw", "predicted_power_kw", "p90_power_kw"):
+        np.testing.assert_array_equal(stored[column], quantiles[column])
+    assert (stored["p10_power_kw"] < stored["predicted_power_kw"]).mean() > 0.5
+    assert (stored["predicted_power_kw"] < stored["p90_power_kw"]).mean() > 0.5
     assert (stored["model_version"] == 7).all()
     assert (stored["mlflow_run_id"] == "r1").all()
     assert (stored["issued_at"] == ISSUED).all()
