@@ -73,7 +73,7 @@ def stage_ingest(turbines: int) -> dict:
     import pandas as pd  # noqa: PLC0415
 
     from windpower.demo_farm import DemoFarm  # noqa: PLC0415
-    from windpower.orchestration.ingest import (  # noqa: PLC0415
+    from windpower.orchestration.flows.demo import (  # noqa: PLC0415
         stream_demo_forecasts,
         stream_demo_readings,
     )

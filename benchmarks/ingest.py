@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from common import commit, write_block
 
-from windpower.orchestration.session import load_parameters
+from windpower.orchestration.kedro.session import load_parameters
 from windpower.store import connect, migrate
 from windpower.store.ingest import ingest_file, ingest_frame
 from windpower.store.load import upsert_frame

@@ -8,22 +8,23 @@ per session and shared: tests must treat them as read-only.
 import contextlib
 import functools
 import shutil
+import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import mlflow
 import pandas as pd
-import prefect.testing.utilities
 import pytest
 from kedro.config import OmegaConfigLoader
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 
 from tests import background
+from tests.internals import forget_active_experiment, prefect_harness_on, track_to
 from windpower import settings
 from windpower.contract import check_turbines
+from windpower.orchestration.internals import MLFLOW_ARTIFACT_ROOT_ENV
 from windpower.synthetic import generate_dataset
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -36,12 +37,21 @@ def load_params(pipeline: str) -> dict:
     return loader["parameters"][pipeline]
 
 
+@functools.cache
+def prefect_server_port() -> int:
+    """The port the session's Prefect server is created for, free when chosen (the
+    server moves on if it is taken by then, and keeps this one as its key)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @background.background_fixture()
 def prefect_server_process() -> SubprocessASGIServer:
     """The temporary Prefect server's process, started in the background: its
     start (a sqlite database migrated from scratch) takes 10-15 s."""
     database = background.temporary_directory("prefect-test-") / "prefect.db"
-    server = SubprocessASGIServer(port=prefect.testing.utilities._find_available_port())
+    server = SubprocessASGIServer(port=prefect_server_port())
     # The process reads its database from the settings at start.
     with temporary_settings({PREFECT_SERVER_DATABASE_CONNECTION_URL:
                              f"sqlite+aiosqlite:///{database}"}):
@@ -57,14 +67,7 @@ def prefect_server(prefect_server_process) -> Iterator[None]:
     # Scenarios set up on the server in the background (tests/orchestration/
     # test_setup.py) finish before any test here runs flows on it.
     background.wait_for_users_of("prefect_server_process")
-    # Prefect's harness, on the process started above: given the port the process
-    # was created for, it finds it running and only points this process's settings
-    # at it (the key stays that port even if the process had to move to another).
-    with contextlib.ExitStack() as stack:
-        with pytest.MonkeyPatch.context() as patch:  # only while the harness starts
-            patch.setattr(prefect.testing.utilities, "_find_available_port",
-                          lambda: prefect_server_process._instance_key)
-            stack.enter_context(prefect_test_harness(server_startup_timeout=120))
+    with prefect_harness_on(prefect_server_port()):
         yield
 
 
@@ -108,7 +111,7 @@ def _new_mlflow_database() -> Path:
     database = directory / "mlflow.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)  # the default experiment's artifacts: ./mlruns/0
-        patch.delenv("_MLFLOW_SERVER_ARTIFACT_ROOT", raising=False)
+        patch.delenv(MLFLOW_ARTIFACT_ROOT_ENV, raising=False)
         mlflow.MlflowClient(f"sqlite:///{database}").search_experiments()
     return database
 
@@ -127,13 +130,8 @@ def use_mlflow_store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
             (str(template.parent), str(tmp_path), str(template.parent)))
         assert moved.rowcount == 1, "the default experiment is not under the template"
     uri = f"sqlite:///{database}"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    # A URI set in code (mlflow.set_tracking_uri, e.g. by a fallback) wins over the
-    # environment: clear it so this store is the one used.
-    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
-    # set_experiment() caches the experiment id (module global and env var).
-    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-    monkeypatch.setattr(mlflow.tracking.fluent, "_active_experiment_id", None)
+    track_to(uri, monkeypatch)
+    forget_active_experiment(monkeypatch)
     return uri
 
 

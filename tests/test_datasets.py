@@ -11,6 +11,7 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog, DatasetError
 
+from tests.internals import track_to
 from windpower.datasets import (
     ChampionModelDataset,
     MlflowFigureDataset,
@@ -60,11 +61,9 @@ def test_champion_dataset_none_when_nothing_registered(mlflow_store):
 
 
 def test_champion_dataset_server_error_is_not_none(monkeypatch):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    track_to("http://127.0.0.1:9", monkeypatch)
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
-    # A URI an earlier test set in code would win over the environment.
-    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
     with pytest.raises(DatasetError):
         ChampionModelDataset("windpower").load()
 

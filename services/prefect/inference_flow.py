@@ -20,11 +20,11 @@ from typing import Any
 
 from prefect import flow
 
-from windpower.orchestration.cli import main
-from windpower.orchestration.flows import INFERENCE
-from windpower.orchestration.guard import run_guarded
-from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
-from windpower.orchestration.tasks import publish_inference_report
+from windpower.orchestration.flows.guard import run_guarded
+from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.specs import INFERENCE
+from windpower.orchestration.flows.tasks import publish_inference_report
+from windpower.orchestration.serving.cli import main
 
 
 @flow(name=INFERENCE.name, description=INFERENCE.description,

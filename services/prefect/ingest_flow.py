@@ -21,11 +21,11 @@ from typing import Any
 
 from prefect import flow
 
-from windpower.orchestration.cli import main
-from windpower.orchestration.flows import INGEST
-from windpower.orchestration.guard import run_exclusively
-from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
-from windpower.orchestration.tasks import publish_ingest_report
+from windpower.orchestration.flows.guard import run_exclusively
+from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.specs import INGEST
+from windpower.orchestration.flows.tasks import publish_ingest_report
+from windpower.orchestration.serving.cli import main
 
 
 @flow(name=INGEST.name, description=INGEST.description,
@@ -43,17 +43,19 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
     Raises:
         ContractError: a file was refused (after every other one was stored).
     """
-    # Imported here: the serving process stays light (cli.serve).
+    # Imported here: the serving process stays light (serving.cli.serve).
     from windpower.demo_farm import demo_farm_from_params  # noqa: PLC0415
-    from windpower.orchestration.ingest import (  # noqa: PLC0415
+    from windpower.orchestration.flows.demo import (  # noqa: PLC0415
+        stream_demo_forecasts,
+        stream_demo_readings,
+    )
+    from windpower.orchestration.flows.ingest import (  # noqa: PLC0415
         announce,
         ingest_one_file,
         new_files,
         raise_first_refusal,
-        stream_demo_forecasts,
-        stream_demo_readings,
     )
-    from windpower.orchestration.session import (  # noqa: PLC0415
+    from windpower.orchestration.kedro.session import (  # noqa: PLC0415
         load_parameters,
         project_root,
         run_parameters,

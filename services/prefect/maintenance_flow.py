@@ -24,18 +24,18 @@ from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 
-from windpower.orchestration.flows import MAINTENANCE
+from windpower.orchestration.flows.specs import MAINTENANCE
 
 # MLflow and the store are imported in the run: set-up's `prefect deploy` loads
-# this module for its parameters alone, and MLflow's import took 0.9 s of it.
+# this module for its parameters alone, and would wait for MLflow's import.
 if TYPE_CHECKING:
-    from windpower.orchestration.retention import Retention
+    from windpower.orchestration.flows.retention import Retention
 
 
 @task(retries=2, retry_delay_seconds=[10, 60])
 def prune_windpower_tables(retention: Retention, now: datetime) -> dict[str, int]:
     """Delete the windpower rows past their tables' limits."""
-    from windpower.orchestration.retention import prune_store  # noqa: PLC0415
+    from windpower.orchestration.flows.retention import prune_store  # noqa: PLC0415
     from windpower.store import connect  # noqa: PLC0415
 
     conn = connect()
@@ -50,7 +50,7 @@ def prune_mlflow(retention: Retention, now: datetime) -> dict[str, list[str]]:
     """Delete old unaliased model versions, then old runs no kept version needs."""
     from mlflow import MlflowClient  # noqa: PLC0415
 
-    from windpower.orchestration.retention import (  # noqa: PLC0415
+    from windpower.orchestration.flows.retention import (  # noqa: PLC0415
         prune_model_versions,
         prune_runs,
     )
@@ -83,7 +83,7 @@ def maintenance_flow() -> dict[str, Any]:
         Rows deleted per table, model versions and runs deleted, and whether
         ``mlflow gc`` ran.
     """
-    from windpower.orchestration.retention import Retention  # noqa: PLC0415
+    from windpower.orchestration.flows.retention import Retention  # noqa: PLC0415
 
     retention, now = Retention.from_env(), datetime.now(UTC)
     summary: dict[str, Any] = {"rows": prune_windpower_tables(retention, now)}

@@ -20,12 +20,12 @@ from typing import Any
 
 from prefect import flow
 
-from windpower.orchestration.cli import main
-from windpower.orchestration.events import emit_degradation_event
-from windpower.orchestration.flows import MONITORING
-from windpower.orchestration.guard import run_guarded
-from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
-from windpower.orchestration.tasks import publish_monitoring_report
+from windpower.orchestration.flows.guard import run_guarded
+from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.specs import MONITORING
+from windpower.orchestration.flows.tasks import publish_monitoring_report
+from windpower.orchestration.serving.cli import main
+from windpower.orchestration.serving.events import emit_degradation_event
 
 
 @flow(name=MONITORING.name, description=MONITORING.description,

@@ -21,12 +21,12 @@ from typing import Any
 
 from prefect import flow
 
-from windpower.orchestration.cli import main
-from windpower.orchestration.events import emit_model_promoted
-from windpower.orchestration.flows import TRAINING
-from windpower.orchestration.guard import run_guarded
-from windpower.orchestration.parameters import KEDRO_ENV, PARAMS
-from windpower.orchestration.tasks import link_mlflow_run, publish_training_report
+from windpower.orchestration.flows.guard import run_guarded
+from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.specs import TRAINING
+from windpower.orchestration.flows.tasks import link_mlflow_run, publish_training_report
+from windpower.orchestration.serving.cli import main
+from windpower.orchestration.serving.events import emit_model_promoted
 
 
 @flow(name=TRAINING.name, description=TRAINING.description,

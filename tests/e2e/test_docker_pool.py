@@ -19,7 +19,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 import docker
 from tests.e2e.stack import MLFLOW_URL, PREFECT_API_URL, require_stack
 from tests.e2e.stack import run as _run
-from windpower.orchestration.pools import DOCKER_POOL, PROCESS_POOL
+from windpower.orchestration.setup.pools import DOCKER_POOL, PROCESS_POOL
 
 pytestmark = pytest.mark.e2e
 

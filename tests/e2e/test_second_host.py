@@ -23,7 +23,7 @@ from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 
 from tests.e2e.stack import require_stack
-from windpower.orchestration.pools import PROCESS_POOL
+from windpower.orchestration.setup.pools import PROCESS_POOL
 
 pytestmark = [
     pytest.mark.second_host,

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 import psycopg2
 import pytest
-from prefect._internal.concurrency.services import _QueueServiceBase
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import ExecWaitStrategy, HttpWaitStrategy
 
 from tests.background import background_fixture, stop_at_session_end
 from tests.integration.compose import POSTGRES_INIT_SCRIPT, service_env
+from tests.internals import stop_prefect_services
 
 PROJECT_IMAGE = os.environ.get("WINDPOWER_IMAGE", "windpower:local")
 SERVER_STARTUP_TIMEOUT_S = 180
@@ -109,7 +109,7 @@ def fresh_prefect_services() -> Iterator[None]:
     to a temporary one.
     """
     yield
-    _QueueServiceBase.drain_all(timeout=10)
+    stop_prefect_services(timeout=10)
 
 
 @dataclass(frozen=True)

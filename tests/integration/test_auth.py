@@ -14,7 +14,7 @@ from prefect.settings import (
     temporary_settings,
 )
 
-import windpower.orchestration.session as orchestration_session
+import windpower.orchestration.kedro.session as orchestration_session
 from tests.background import background_fixture, stop_at_session_end
 from tests.integration.conftest import (
     _url,
@@ -23,6 +23,7 @@ from tests.integration.conftest import (
     start_together,
 )
 from tests.integration.http_status import status_of
+from tests.internals import track_to
 from tests.project_copy import make_project
 
 pytestmark = pytest.mark.integration
@@ -77,11 +78,10 @@ def test_mlflow_with_auth_refuses_anonymous_requests(auth_servers):
 def test_flows_work_with_auth_on(auth_servers, tmp_path: Path, monkeypatch):
     from training_flow import training_flow  # noqa: PLC0415 (services/prefect)
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", auth_servers["mlflow"])
+    track_to(auth_servers["mlflow"], monkeypatch)
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", USER)
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", PASSWORD)
     monkeypatch.setenv("WINDPOWER_DB_URL", auth_servers["db"])
-    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
     project = make_project(tmp_path, monkeypatch, predictions_in_memory=False)
     monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
     settings = {

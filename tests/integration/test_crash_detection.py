@@ -24,7 +24,10 @@ from prefect.settings import (
 )
 
 from tests.background import background_fixture, session_environment
-from windpower.orchestration.crashes import MISSED_HEARTBEATS, ensure_crash_detection
+from windpower.orchestration.setup.crashes import (
+    MISSED_HEARTBEATS,
+    ensure_crash_detection,
+)
 
 pytestmark = pytest.mark.integration
 FLOW_SCRIPT = Path(__file__).with_name("sleeping_flow.py")

@@ -8,7 +8,7 @@ of the session, so the wait for wrongly started runs overlaps the other tests.
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -18,9 +18,8 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter
 from prefect.events.worker import EventsWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.types._datetime import now
 
-from windpower.orchestration.events import (
+from windpower.orchestration.serving.events import (
     DEGRADED_EVENT,
     emit_degradation_event,
     retrain_on_degradation,
@@ -61,7 +60,7 @@ def _wait(condition, seconds: float = 60.0):
 
 
 def test_degradation_event_is_emitted_only_when_degraded(prefect_api):
-    since = now("UTC")
+    since = datetime.now(UTC)
 
     emit_degradation_event(REPORT | {"degraded": False, "turbines": []})
     emit_degradation_event(REPORT)

@@ -11,6 +11,7 @@ from mlflow.exceptions import MlflowException
 
 from tests import monitoring_farm as farm
 from tests.integration.store_schema import copy_frame, create_tables
+from tests.internals import track_to
 from tests.project_copy import make_project
 
 pytestmark = pytest.mark.integration
@@ -28,9 +29,8 @@ def project(servers, tmp_path, monkeypatch) -> Path:
         client.delete_registered_model(MODEL)
     except MlflowException:
         pass  # nothing registered yet
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", servers.mlflow_url)
+    track_to(servers.mlflow_url, monkeypatch)
     monkeypatch.setenv("WINDPOWER_DB_URL", servers.windpower_db_url)
-    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
     root = make_project(tmp_path, monkeypatch, predictions_in_memory=False)
     _run(root, "__default__")
     return root

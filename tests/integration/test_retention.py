@@ -11,7 +11,7 @@ from maintenance_flow import collect_mlflow_garbage
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from windpower.orchestration.retention import prune_model_versions, prune_runs
+from windpower.orchestration.flows.retention import prune_model_versions, prune_runs
 
 pytestmark = pytest.mark.integration
 # Ten days on: everything the test makes is "older than a day".

@@ -15,13 +15,14 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-import windpower.orchestration.session as orchestration_session
+import windpower.orchestration.kedro.session as orchestration_session
 from tests.conftest import load_params
+from tests.internals import track_to
 from tests.project_copy import DATA, make_project
 from windpower.contract import check_turbines
 from windpower.contract.files import read_rows
-from windpower.orchestration.outcome import state_contract_error
-from windpower.orchestration.session import load_parameters
+from windpower.orchestration.kedro.session import load_parameters
+from windpower.orchestration.serving.outcome import state_contract_error
 from windpower.pipelines.data_processing.nodes import validate_readings
 from windpower.store import migrate
 from windpower.store.ingest import ingest_file
@@ -72,9 +73,8 @@ def project(servers, tmp_path, monkeypatch) -> Path:
     """The project on small data ingested into Postgres, wired to the test servers
     like the stack is."""
     _reset(servers)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", servers.mlflow_url)
+    track_to(servers.mlflow_url, monkeypatch)
     monkeypatch.setenv("WINDPOWER_DB_URL", servers.windpower_db_url)
-    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
     root = make_project(tmp_path, monkeypatch, predictions_in_memory=False,
                         inputs_from_files=False)
     _ingest(servers.windpower_db_url, *(os.environ[v] for v in (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kedro.framework.project import configure_project
 
-import windpower.orchestration.session as kedro_session
+import windpower.orchestration.kedro.session as kedro_session
 
 TOY_PROJECT = Path(__file__).parent / "toy_project"
 
@@ -29,7 +29,6 @@ def mlflow_run_id(
     """A finished run in a temporary sqlite MLflow store (the tracking URI)."""
     import mlflow  # noqa: PLC0415 (slow import, only some tests need it)
 
-    monkeypatch.setenv("_MLFLOW_SERVER_ARTIFACT_ROOT", str(tmp_path / "artifacts"))
     monkeypatch.setenv("MLFLOW_UI_URL", "http://mlflow.test")
     with mlflow.start_run() as run:
         return run.info.run_id

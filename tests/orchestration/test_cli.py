@@ -24,12 +24,13 @@ from tests.background import (
     session_environment,
     temporary_directory,
 )
-from windpower.orchestration.cli import main, serve_config_from_env
-from windpower.orchestration.deployments import ServeConfig
-from windpower.orchestration.events import DEGRADED_EVENT, MISSING_EVENT
-from windpower.orchestration.outcome import EXIT_UNREACHABLE
-from windpower.orchestration.servers import (
-    ARTIFACT_ROOT_ENV,
+from windpower.orchestration.internals import MLFLOW_ARTIFACT_ROOT_ENV
+from windpower.orchestration.serving.cli import main
+from windpower.orchestration.serving.deployments import ServeConfig
+from windpower.orchestration.serving.environment import serve_config_from_env
+from windpower.orchestration.serving.events import DEGRADED_EVENT, MISSING_EVENT
+from windpower.orchestration.serving.outcome import EXIT_UNREACHABLE
+from windpower.orchestration.serving.servers import (
     WAIT_ENV,
     ServerUnreachableError,
     configured_mlflow,
@@ -146,8 +147,8 @@ def test_configured_mlflow_unset_tracks_to_local_sqlite(
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     # Set, then deleted: monkeypatch then removes the value configured_mlflow sets.
-    monkeypatch.setenv(ARTIFACT_ROOT_ENV, "")
-    monkeypatch.delenv(ARTIFACT_ROOT_ENV)
+    monkeypatch.setenv(MLFLOW_ARTIFACT_ROOT_ENV, "")
+    monkeypatch.delenv(MLFLOW_ARTIFACT_ROOT_ENV)
     uri = configured_mlflow(tmp_path)
     assert uri == f"sqlite:///{tmp_path / 'mlflow.db'}"
     assert os.environ["MLFLOW_TRACKING_URI"] == uri
@@ -162,8 +163,8 @@ def test_configured_mlflow_sqlite_uri_keeps_artifacts_next_to_the_db(
     database.parent.mkdir()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{database}")
     # Set, then deleted: monkeypatch then removes the value configured_mlflow sets.
-    monkeypatch.setenv(ARTIFACT_ROOT_ENV, "")
-    monkeypatch.delenv(ARTIFACT_ROOT_ENV)
+    monkeypatch.setenv(MLFLOW_ARTIFACT_ROOT_ENV, "")
+    monkeypatch.delenv(MLFLOW_ARTIFACT_ROOT_ENV)
     read_only = tmp_path / "read-only"  # the working directory, as /app in the image
     read_only.mkdir(mode=0o555)
     monkeypatch.chdir(read_only)

@@ -1,4 +1,4 @@
-"""Each flow is declared once (orchestration/flows.py): its flow object, its
+"""Each flow is declared once (orchestration/flows/specs.py): its flow object, its
 prefect.yaml deployments, its compose service and its schedule variables are
 checked against the declaration, so a second place cannot drift from it."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from windpower.orchestration.events import DEGRADED_EVENT
-from windpower.orchestration.flows import FLOWS, GUARDED
-from windpower.orchestration.guard import FLOW_LIMITS
+from windpower.orchestration.flows.guard import FLOW_LIMITS
+from windpower.orchestration.flows.specs import FLOWS, GUARDED
+from windpower.orchestration.serving.events import DEGRADED_EVENT
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from prefect import get_client
 from training_flow import training_flow
 
 from tests.orchestration.helpers import artifacts, task_runs
-from windpower.orchestration.flows import INFERENCE, TRAINING
+from windpower.orchestration.flows.specs import INFERENCE, TRAINING
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 

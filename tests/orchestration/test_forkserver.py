@@ -1,5 +1,5 @@
 """Served runs start from a forkserver (unless switched off), and only while
-Prefect still fits."""
+Prefect still fits (its canary: test_internals.py)."""
 
 import json
 import multiprocessing
@@ -11,7 +11,7 @@ import prefect.flow_engine
 import pytest
 from prefect import flow
 
-from windpower.orchestration.forkserver import SWITCH_ENV, use_forkserver
+from windpower.orchestration.serving.forkserver import SWITCH_ENV, use_forkserver
 
 pytestmark = pytest.mark.unit
 
@@ -38,11 +38,6 @@ def test_use_forkserver_leaves_an_unknown_engine_alone(caplog):
     assert not use_forkserver(engine, start=False)
     assert engine.multiprocessing is multiprocessing
     assert "spawning" in caplog.text
-
-
-def test_prefect_engine_still_has_the_patch_point():
-    assert isinstance(prefect.flow_engine.multiprocessing, ModuleType)
-    assert callable(prefect.flow_engine.run_flow_in_subprocess)
 
 
 @flow(name="report-parent")

@@ -11,7 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prefect import get_client
 
-from windpower.orchestration.guard import ensure_concurrency_limit, run_exclusively
+from windpower.orchestration.flows.guard import (
+    ensure_concurrency_limit,
+    run_exclusively,
+)
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 HOLD_SECONDS = 2.0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from windpower.orchestration.ingest import new_files
+from windpower.orchestration.flows.ingest import new_files
 
 pytestmark = pytest.mark.unit
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from windpower.errors import ContractError
-from windpower.orchestration.outcome import (
+from windpower.orchestration.serving.outcome import (
     ENGINE_LOGGERS,
     find_contract_error,
     quiet_known_noise,

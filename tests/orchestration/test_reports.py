@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from windpower.orchestration.reports import (
+from windpower.orchestration.flows.reports import (
     inference_markdown,
     metrics_table,
     mlflow_run_url,

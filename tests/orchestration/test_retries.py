@@ -7,7 +7,7 @@ import requests
 from kedro.io import DatasetError
 from mlflow.exceptions import MlflowException
 
-from windpower.orchestration.retries import is_transient_error
+from windpower.orchestration.kedro.retries import is_transient_error
 
 pytestmark = pytest.mark.unit
 

@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kedro.framework.hooks.manager import _NullPluginManager
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Node, Pipeline
 from prefect import flow
 
 from tests.orchestration.helpers import log_messages, task_runs
-from windpower.orchestration.runner import PrefectTaskRunner
-from windpower.orchestration.session import run_kedro_pipelines
+from windpower.orchestration.kedro.runner import PrefectTaskRunner
+from windpower.orchestration.kedro.session import run_kedro_pipelines
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
@@ -72,7 +71,7 @@ def test_runner_retries_a_node_after_a_lost_connection() -> None:
         catalog = DataCatalog(datasets={"rows": MemoryDataset(3)})
         pipeline = Pipeline([Node(save_forecast, "rows", "saved",
                                   name="save_forecast_node")])
-        return PrefectTaskRunner().run(pipeline, catalog, _NullPluginManager())
+        return PrefectTaskRunner().run(pipeline, catalog)
 
     state = flaky_flow(return_state=True)
 

@@ -7,10 +7,10 @@ from prefect import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from tests.background import background_fixture
-from windpower.orchestration.crashes import AUTOMATION_NAME
-from windpower.orchestration.guard import FLOW_LIMITS
-from windpower.orchestration.pools import DOCKER_POOL
-from windpower.orchestration.setup import WORK_POOL, set_up_prefect
+from windpower.orchestration.flows.guard import FLOW_LIMITS
+from windpower.orchestration.setup.crashes import AUTOMATION_NAME
+from windpower.orchestration.setup.pools import DOCKER_POOL
+from windpower.orchestration.setup.steps import WORK_POOL, set_up_prefect
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 

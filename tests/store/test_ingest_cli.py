@@ -14,7 +14,7 @@ from tests.background import (
     session_environment,
     temporary_directory,
 )
-from windpower.orchestration.outcome import EXIT_REFUSED
+from windpower.orchestration.serving.outcome import EXIT_REFUSED
 from windpower.store import migrate
 
 # Each test talks to a real Postgres (conftest: a testcontainer).

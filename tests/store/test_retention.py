@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.store.conftest import count
-from windpower.orchestration.retention import STORE_TABLES, prune_store
+from windpower.orchestration.flows.retention import STORE_TABLES, prune_store
 
 # Each test talks to a real Postgres (conftest: a testcontainer).
 pytestmark = pytest.mark.integration

@@ -1,4 +1,5 @@
-"""Prefect tasks of the ingest flow: inbox files and the demo farm into Postgres.
+"""Prefect tasks of the ingest flow: inbox files into Postgres, a refusal made
+known, and what is new announced (the demo farm's tasks: ``demo.py``).
 
 The data work is ``windpower.store`` (contract checks, COPY upserts, checksums)
 and ``windpower.demo_farm``; these tasks only decide what is new and report it.
@@ -16,17 +17,14 @@ import pandas as pd
 from prefect import task
 
 from windpower.datasets.mlflow_datasets import resolve_alias
-from windpower.demo_farm import DemoFarm, forecast_issue_times
 from windpower.errors import ContractError
-from windpower.orchestration.deployments import UNDERWAY, has_run
-from windpower.orchestration.events import emit_forecast_issued, emit_model_missing
-from windpower.store import connect
-from windpower.store.ingest import (
-    IngestResult,
-    ingest_file,
-    ingest_frame,
-    turbines_first,
+from windpower.orchestration.serving.deployments import UNDERWAY, has_run
+from windpower.orchestration.serving.events import (
+    emit_forecast_issued,
+    emit_model_missing,
 )
+from windpower.store import connect
+from windpower.store.ingest import ingest_file, turbines_first
 from windpower.store.readers import last_reading_time
 
 logger = logging.getLogger(__name__)
@@ -39,9 +37,6 @@ ONE_OFF_VARIABLES = {"TURBINES_PATH": "turbines", "SCADA_PATH": "scada",
 # of the kind their header leaves no doubt about.
 INBOX_FOLDERS = {"turbines": "turbines", "scada": "scada", "forecasts": "forecast"}
 MODEL_NAME = "windpower"
-STEP = pd.Timedelta(minutes=10)
-# Readings are generated and loaded this many days at a time: bounded memory.
-CHUNK_DAYS = 30
 
 
 def new_files(inbox: Path) -> list[tuple[Path, str | None]]:
@@ -100,82 +95,6 @@ def ingest_one_file(path: Path, kind: str | None, as_of: pd.Timestamp,
         return asdict(result) | {"path": str(path)}
     finally:
         conn.close()
-
-
-@task(task_run_name="stream_demo_readings")
-def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestamp,
-                         rules: dict[str, Any]) -> list[dict[str, Any]]:
-    """Store the demo farm's turbines and its readings from the last stored one to
-    ``as_of`` (``history_days`` back on an empty database)."""
-    end = as_of.floor("10min") + STEP  # readings stamped up to as_of
-    conn = connect()
-    try:
-        results = [ingest_frame(conn, "turbines", farm.turbines(), "demo-farm", as_of,
-                                params=rules)]
-        last = last_reading_time(conn)
-        start = last + STEP if last is not None else end - pd.Timedelta(
-            days=history_days)
-        while start < end:
-            stop = min(start + pd.Timedelta(days=CHUNK_DAYS), end)
-            frame = farm.readings(start, stop)
-            results.append(ingest_frame(conn, "scada", frame, "demo-farm", as_of,
-                                        params=rules))
-            start = stop
-    finally:
-        conn.close()
-    return [_summary(r) for r in results]
-
-
-@task(task_run_name="stream_demo_forecasts")
-def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
-                          as_of: pd.Timestamp, rules: dict[str, Any]
-                          ) -> dict[str, Any]:
-    """Store the demo weather forecasts issued since the last stored one up to
-    ``as_of`` (``history_days`` back on an empty database, like the readings),
-    ``CHUNK_DAYS`` of issues at a time."""
-    conn = connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT max(issued_at) FROM weather_forecasts")
-            last = cur.fetchone()[0]
-        oldest = as_of - pd.Timedelta(days=params["history_days"])
-        since = oldest if last is None else max(pd.Timestamp(last), oldest)
-        issues = forecast_issue_times(since, as_of, params["forecast_every_hours"])
-        results = [
-            ingest_frame(conn, "forecast",
-                         farm.weather_forecasts(chunk, params["forecast_hours"]),
-                         "demo-farm", as_of, params=rules)
-            for chunk in _issue_chunks(issues)]
-    finally:
-        conn.close()
-    if not results:
-        return {"issued": []}
-    # The newest issues only: a year's back-fill would put 1,460 times into the
-    # report and the event (inference scores the newest one anyway).
-    return {"issued": [t.isoformat() for t in issues[-4:]],
-            "issues_stored": len(issues), **_merged(results)}
-
-
-def _issue_chunks(issues: pd.DatetimeIndex) -> list[pd.DatetimeIndex]:
-    """``issues`` in runs of ``CHUNK_DAYS``: a year's back-fill in bounded memory."""
-    if not len(issues):
-        return []
-    chunk = (issues - issues[0]) // pd.Timedelta(days=CHUNK_DAYS)
-    return [issues[chunk == i] for i in range(chunk.max() + 1)]
-
-
-def _merged(results: list[IngestResult]) -> dict[str, Any]:
-    """One summary of the chunks' results: counts summed, the first refusal."""
-    parts = [_summary(r) for r in results]
-    refused = [p for p in parts if p["status"] == "refused"]
-    merged = dict(refused[0] if refused else parts[-1])
-    for count in ("rows_accepted", "rows_rejected", "rows_written"):
-        merged[count] = sum(p[count] for p in parts)
-    return merged
-
-
-def _summary(result: IngestResult) -> dict[str, Any]:
-    return {k: v for k, v in asdict(result).items() if k != "sha256"}
 
 
 def raise_first_refusal(files: list[dict[str, Any]]) -> None:

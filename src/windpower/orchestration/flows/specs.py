@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from windpower.orchestration.deployments import ServeConfig
-from windpower.orchestration.events import (
+from windpower.orchestration.serving.deployments import ServeConfig
+from windpower.orchestration.serving.events import (
     DEGRADED_EVENT,
     FORECAST_EVENT,
     MISSING_EVENT,

@@ -20,7 +20,7 @@ from prefect.deployments import run_deployment
 from prefect.events import DeploymentEventTrigger
 from prefect.schedules import Cron, Interval, Schedule
 
-from windpower.orchestration.events import (
+from windpower.orchestration.serving.events import (
     AS_OF_FROM_EVENT,
     DEFAULT_COOLDOWN,
     DEGRADED_EVENT,

@@ -6,21 +6,26 @@ shows one task run per node with its duration, logs and, on failure, the node.
 
 Nodes run one after the other, in the pipeline's topological order, in the flow's
 own thread: hooks that keep thread-local state (MLflow's active run) keep working.
+
+``_run`` and ``_get_executor`` are the abstract methods Kedro documents for a
+runner of one's own (with ``_is_async``, set by its ``__init__``); a canary in
+tests/orchestration/test_internals.py says when an upgrade changes them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from kedro.framework.hooks.manager import _NullPluginManager
 from kedro.runner import AbstractRunner
-from kedro.runner.task import Task as KedroTask
+from kedro.runner import Task as KedroTask
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from windpower.orchestration.retries import (
+from windpower.orchestration.internals import suggest_resume
+from windpower.orchestration.kedro.retries import (
     RETRIES,
     RETRY_DELAYS,
     is_transient_error,
@@ -32,6 +37,8 @@ if TYPE_CHECKING:
     from kedro.pipeline import Pipeline
     from kedro.pipeline.node import Node
     from pluggy import PluginManager
+
+logger = logging.getLogger(__name__)
 
 
 class NodeFailedError(RuntimeError):
@@ -64,9 +71,6 @@ def run_node(kedro_task: KedroTask) -> str:
 class PrefectTaskRunner(AbstractRunner):
     """Run each Kedro node as a Prefect task named after the node."""
 
-    def __init__(self, is_async: bool = False) -> None:
-        super().__init__(is_async=is_async)
-
     def _get_executor(self, max_workers: int) -> None:
         return None
 
@@ -77,8 +81,10 @@ class PrefectTaskRunner(AbstractRunner):
         hook_manager: PluginManager | None = None,
         run_id: str | None = None,
     ) -> None:
-        """Submit the nodes in dependency order; stop at the first failure."""
-        hook_manager = hook_manager or _NullPluginManager()
+        """Submit the nodes in dependency order; stop at the first failure.
+
+        ``AbstractRunner.run`` hands over a hook manager (a null one if it got none).
+        """
         nodes = pipeline.nodes
         load_counts = Counter(chain.from_iterable(n.inputs for n in nodes))
         done: list[Node] = []
@@ -93,12 +99,26 @@ class PrefectTaskRunner(AbstractRunner):
             try:
                 node_task(node)(kedro_task)
             except Exception as error:
-                self._suggest_resume_scenario(pipeline, done, catalog)
+                suggest_resume(self, pipeline, done, catalog)
                 raise NodeFailedError(node.name, error) from error
             done.append(node)
-            self._logger.info("Completed node: %s", node.name)
-            self._logger.info("Completed %d out of %d tasks", len(done), len(nodes))
-            self._release_datasets(node, catalog, load_counts, pipeline)
+            logger.info("Completed node: %s", node.name)
+            logger.info("Completed %d out of %d tasks", len(done), len(nodes))
+            release_unneeded(node, catalog, load_counts, pipeline)
+
+
+def release_unneeded(node: Node, catalog: CatalogProtocol, load_counts: Counter,
+                     pipeline: Pipeline) -> None:
+    """Release the datasets of ``node`` no node still to run loads (as Kedro's own
+    runners do), except the pipeline's own inputs and outputs: their memory is
+    freed as the run goes."""
+    for name in node.inputs:
+        load_counts[name] -= 1
+        if load_counts[name] < 1 and name not in pipeline.inputs():
+            catalog.release(name)
+    for name in node.outputs:
+        if load_counts[name] < 1 and name not in pipeline.outputs():
+            catalog.release(name)
 
 
 def node_task(node: Node) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from windpower.orchestration.reports import (
+from windpower.orchestration.flows.reports import (
     INFERENCE_REPORT_KEY,
     INGEST_REPORT_KEY,
     MONITORING_REPORT_KEY,
@@ -21,7 +21,7 @@ from windpower.orchestration.reports import (
     monitoring_markdown,
     training_markdown,
 )
-from windpower.orchestration.retries import (
+from windpower.orchestration.kedro.retries import (
     RETRIES,
     RETRY_DELAYS,
     retry_on_connection_error,

@@ -13,7 +13,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import MissingContextError, ObjectAlreadyExists
 from prefect.logging import get_run_logger
 
-from windpower.orchestration.flows import GUARDED, FlowSpec
+from windpower.orchestration.flows.specs import GUARDED, FlowSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 # never blocks forever.
 FLOW_LIMITS = tuple(spec.limit for spec in GUARDED)
 # Renewed every 90 s while the run lives; after a killed run (marked CRASHED within
-# ~90 s, see crashes.py) the next run waits at most this long, not Prefect's 300 s.
+# ~90 s, see setup/crashes.py) the next run waits at most this long, not Prefect's
+# 300 s.
 LEASE_SECONDS = 120
 
 
@@ -70,8 +71,8 @@ def run_guarded(
         The run's ``as_of`` and the loaded summary output of its spec.
     """
     # Imported here, not by the flow modules: a flow container's serving process
-    # holds Prefect alone, without Kedro and pandas (cli.serve).
-    from windpower.orchestration.session import (  # noqa: PLC0415
+    # holds Prefect alone, without Kedro and pandas (serving.cli.serve).
+    from windpower.orchestration.kedro.session import (  # noqa: PLC0415
         run_kedro_pipelines,
         run_parameters,
     )

@@ -1,32 +1,17 @@
-"""One-time set-up of the platform, run by the one-shot ``setup`` service.
-
-Everything the servers must hold before any flow runs is created here, once, in
-one process: the windpower database's schema, the work pools (process and Docker,
-``pools.py``), the one-run-at-a-time concurrency limits, the crash automation and
-the work-pool deployments (declared in ``prefect.yaml``). The long-running flow
-containers start after this exits 0 and only serve their flow,
-so two of them can no longer race to create the same object.
-
-  python -m windpower.orchestration.setup
-
-Every step is idempotent: a restart, or ``docker compose up`` on existing
-volumes, changes nothing that is already right.
-"""
+"""The set-up's steps, each idempotent: the schema, then Prefect's objects."""
 
 from __future__ import annotations
 
 import logging
 import os
 import subprocess
-import sys
 
-import psycopg2
 from prefect.settings import get_current_settings
 
 from windpower import project_root
-from windpower.orchestration.crashes import ensure_crash_detection
-from windpower.orchestration.guard import FLOW_LIMITS, ensure_concurrency_limit
-from windpower.orchestration.pools import PROCESS_POOL, ensure_work_pools
+from windpower.orchestration.flows.guard import FLOW_LIMITS, ensure_concurrency_limit
+from windpower.orchestration.setup.crashes import ensure_crash_detection
+from windpower.orchestration.setup.pools import PROCESS_POOL, ensure_work_pools
 from windpower.store import connect, migrate
 
 logger = logging.getLogger("windpower.setup")
@@ -72,21 +57,3 @@ def set_up_prefect() -> None:
         ensure_concurrency_limit(limit)
     ensure_crash_detection()
     deploy_pool_deployments()
-
-
-def main() -> int:
-    """Run the set-up; exit 1 with one clear line when a step fails."""
-    # Prefect's import configured logging (root at WARNING): say what we do.
-    logging.getLogger("windpower").setLevel(logging.INFO)
-    try:
-        set_up()
-    except (subprocess.CalledProcessError, OSError, RuntimeError,
-            psycopg2.Error) as error:
-        logger.error("set-up failed: %s", error)
-        return 1
-    logger.info("set-up complete")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,9 +15,9 @@ from kedro.framework.startup import bootstrap_project
 # project_root is looked up here by the flows at run time (tests point it elsewhere).
 from windpower import project_root
 from windpower.clock import run_time
-from windpower.orchestration.logs import forward_logs_to_prefect
-from windpower.orchestration.retries import limit_mlflow_http_retries
-from windpower.orchestration.runner import PrefectTaskRunner
+from windpower.orchestration.kedro.logs import forward_logs_to_prefect
+from windpower.orchestration.kedro.retries import limit_mlflow_http_retries
+from windpower.orchestration.kedro.runner import PrefectTaskRunner
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from typing import Any
 
 from prefect import Flow
 
-from windpower.orchestration.deployments import ServeConfig, start_first_run
-from windpower.orchestration.forkserver import use_forkserver
-from windpower.orchestration.outcome import (
+from windpower.orchestration.kedro.retries import limit_mlflow_http_retries
+from windpower.orchestration.serving.deployments import ServeConfig, start_first_run
+from windpower.orchestration.serving.environment import ENV_HELP, serve_config_from_env
+from windpower.orchestration.serving.forkserver import use_forkserver
+from windpower.orchestration.serving.outcome import (
     EXIT_FAILED,
     EXIT_HELP,
     EXIT_OK,
@@ -26,75 +28,13 @@ from windpower.orchestration.outcome import (
     say_last,
     state_contract_error,
 )
-from windpower.orchestration.retries import limit_mlflow_http_retries
-from windpower.orchestration.servers import (
+from windpower.orchestration.serving.servers import (
     ServerUnreachableError,
     configured_mlflow,
     configured_prefect_api,
 )
 
 logger = logging.getLogger(__name__)
-
-ENV_HELP = """\
-environment (serve), PREFIX is {prefix}:
-  {prefix}_SCHEDULE_CRON              cron schedule; wins over the interval
-  {prefix}_SCHEDULE_INTERVAL_MINUTES  interval schedule, anchored on the hour
-                                      (default {interval}; 0: no schedule)
-  {prefix}_SCHEDULE_TIMEZONE          timezone of the schedule (default UTC)
-  {prefix}_PARAMETERS                 default flow parameters, JSON (default {{}})
-  {prefix}_TAGS                       comma-separated deployment tags
-  {prefix}_DESCRIPTION                deployment description
-  {prefix}_RUN_ON_START               start a run at once if the flow never ran
-                                      (default {run_on_start})
-  {prefix}_EVENTS                     comma-separated windpower.* events that
-                                      start a run (default {events}; empty: none)
-  {prefix}_RETRAIN_COOLDOWN_HOURS     at most one run per this many hours from
-                                      windpower.model.degraded (default 12)
-environment (both):
-  PREFECT_API_URL      Prefect API; `run` waits for it, unset: a temporary local
-                       Prefect server for the run
-  MLFLOW_TRACKING_URI  MLflow; `run` waits for an http(s) server, unset: sqlite
-                       under MLFLOW_FALLBACK_DIR (said on the last line)
-  WINDPOWER_SERVER_WAIT_SECONDS  how long `run` waits for a configured server
-                       before it fails with exit 4 (default 60)
-  MLFLOW_FALLBACK_DIR  local MLflow store for `run` (default <project>/data/mlflow);
-                       a sqlite URI keeps its artifacts in mlartifacts/ next to
-                       the database file
-  MLFLOW_UI_URL        MLflow UI link in artifacts (default http://localhost:5001)
-  KEDRO_ENV            Kedro configuration environment
-  LOG_LEVEL            DEBUG also shows the tracebacks of refused input files
-"""
-
-
-def _env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    return default if not value else value in {"1", "true", "yes", "on"}
-
-
-def serve_config_from_env(prefix: str, defaults: ServeConfig) -> ServeConfig:
-    """Read ``<prefix>_*`` variables over ``defaults`` (see ``ENV_HELP``)."""
-    env = os.environ
-    interval = env.get(f"{prefix}_SCHEDULE_INTERVAL_MINUTES")
-    tags = env.get(f"{prefix}_TAGS")
-    events = env.get(f"{prefix}_EVENTS")
-    cooldown = env.get(f"{prefix}_RETRAIN_COOLDOWN_HOURS")
-    return ServeConfig(
-        name=defaults.name,
-        interval_minutes=float(interval) if interval else defaults.interval_minutes,
-        cron=env.get(f"{prefix}_SCHEDULE_CRON") or defaults.cron,
-        timezone=env.get(f"{prefix}_SCHEDULE_TIMEZONE") or defaults.timezone,
-        parameters=json.loads(env.get(f"{prefix}_PARAMETERS") or "{}")
-        or defaults.parameters,
-        tags=[t.strip() for t in tags.split(",") if t.strip()]
-        if tags
-        else defaults.tags,
-        description=env.get(f"{prefix}_DESCRIPTION") or defaults.description,
-        run_on_start=_env_flag(f"{prefix}_RUN_ON_START", defaults.run_on_start),
-        events=defaults.events if events is None else tuple(
-            e.strip() for e in events.split(",") if e.strip()),
-        retrain_cooldown_hours=float(cooldown) if cooldown
-        else defaults.retrain_cooldown_hours,
-    )
 
 
 def run_once(flow: Flow[..., Any], parameters: dict[str, Any]) -> int:
@@ -103,7 +43,7 @@ def run_once(flow: Flow[..., Any], parameters: dict[str, Any]) -> int:
     Configured servers are waited for, never replaced; with none configured the
     run uses local stores, and the last line of output says where.
     """
-    from windpower.orchestration.session import project_root  # noqa: PLC0415
+    from windpower.orchestration.kedro.session import project_root  # noqa: PLC0415
 
     limit_mlflow_http_retries()
     fallback_dir = Path(
@@ -135,8 +75,8 @@ def serve(flow: Flow[..., Any], config: ServeConfig) -> None:
 
     This process only schedules; each run executes in a child process. So the
     flow modules import the pipeline code (Kedro, pandas, MLflow, scipy) inside
-    the flow body, and this process holds Prefect alone: 80 MiB instead of 210
-    (355 for ingest), in each of the four idle flow containers.
+    the flow body, and this process, idle most of the time in each flow
+    container, holds Prefect alone (docs/performance.md).
     """
     limit_mlflow_http_retries()
     options: dict[str, Any] = {
@@ -154,9 +94,9 @@ def serve(flow: Flow[..., Any], config: ServeConfig) -> None:
     use_forkserver()
     # The runner's /health webserver (host and port from PREFECT_RUNNER_SERVER_*).
     # limit=1: one run process at a time (Prefect's default is 5). The flow's
-    # one-slot limit would hold a second run anyway, but only after its process had
-    # started: in the soak, runs due while slow ones ran piled up as waiting
-    # processes (ingest-flow grew from 0.6 to 3.5 GiB). Due runs now wait as runs.
+    # one-slot limit holds a second run only once its process has started, so
+    # runs due while a slow one runs would pile up as waiting processes, each
+    # holding memory; they wait as runs instead.
     flow.serve(**options, pause_on_shutdown=False, webserver=True, limit=1)
 
 

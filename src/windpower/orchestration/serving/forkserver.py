@@ -1,10 +1,10 @@
 """Start each served flow run from a pre-imported process instead of a new one.
 
 Prefect's runner starts every run of a served flow with multiprocessing's
-``spawn``: a fresh interpreter that imports Prefect and the flow module again,
-2-3 s before the run reaches Running on a 2-core box. A ``forkserver`` imports
-them once, when serving starts, and forks every run from there (0.45 s to
-Running); each run is still its own process, so runs share no state.
+``spawn``: a fresh interpreter that imports Prefect and the flow module again
+before the run reaches Running. A ``forkserver`` imports them once, when serving
+starts, and forks every run from there (docs/performance.md); each run is still
+its own process, so runs share no state.
 
 Prefect's runner documents ``run_flow_in_subprocess`` as its override point; we
 keep Prefect's function (environment, settings, control channel) and only give
@@ -28,17 +28,16 @@ logger = logging.getLogger(__name__)
 SWITCH_ENV = "WINDPOWER_FORKSERVER"
 
 # What a flow script imports: Prefect's engine, Kedro's session and our
-# orchestration code (2.2 s, 96 MiB). Named, because Python 3.13's forkserver
-# never honours "__main__" (it looks for a ``main_path`` key that spawn's
-# preparation data calls ``init_main_from_path``). The pipelines' imports
-# (MLflow, scikit-learn, matplotlib: 3.3 s more) stay in the run: preloading them
-# would hold 240 MiB more in each flow container at idle.
+# orchestration code. Named, because Python 3.13's forkserver never honours
+# "__main__" (it looks for a ``main_path`` key that spawn's preparation data calls
+# ``init_main_from_path``). The pipelines' imports (MLflow, scikit-learn,
+# matplotlib) stay in the run: preloaded, each idle flow container would hold them.
 PRELOAD = [
     "prefect.flow_engine",
-    "windpower.orchestration.cli",
-    "windpower.orchestration.guard",
-    "windpower.orchestration.session",
-    "windpower.orchestration.tasks",
+    "windpower.orchestration.serving.cli",
+    "windpower.orchestration.flows.guard",
+    "windpower.orchestration.kedro.session",
+    "windpower.orchestration.flows.tasks",
 ]
 
 

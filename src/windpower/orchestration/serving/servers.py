@@ -21,6 +21,8 @@ from prefect.events.worker import EventsWorker
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from windpower.orchestration.internals import use_mlflow_artifact_root
+
 logger = logging.getLogger(__name__)
 
 # How long a health probe may take before a server counts as unreachable.
@@ -30,8 +32,6 @@ WAIT_ENV = "WINDPOWER_SERVER_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 60.0
 # Prefect waits 20 s for its temporary server; a busy machine needs longer.
 LOCAL_SERVER_STARTUP_SECONDS = 120
-# Where MLflow's client puts artifacts of a database store (default ./mlruns).
-ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"
 DATABASE_SCHEMES = {"sqlite", "postgresql", "mysql", "mssql"}
 
 
@@ -141,8 +141,8 @@ def configured_mlflow(fallback_dir: Path) -> str | None:
         os.environ["MLFLOW_TRACKING_URI"] = uri
         logger.warning("MLFLOW_TRACKING_URI is unset: tracking to %s", uri)
     database = urlparse(uri).scheme.split("+")[0] in DATABASE_SCHEMES
-    if database and not os.environ.get(ARTIFACT_ROOT_ENV):
-        os.environ[ARTIFACT_ROOT_ENV] = str(_artifact_root(uri, fallback_dir))
+    if database:
+        use_mlflow_artifact_root(_artifact_root(uri, fallback_dir))
     return uri if local else None
 
 
