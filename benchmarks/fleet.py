@@ -77,14 +77,18 @@ def stage_ingest(turbines: int) -> dict:
         stream_demo_forecasts,
         stream_demo_readings,
     )
+    from windpower.orchestration.kedro.session import (  # noqa: PLC0415
+        load_parameters,
+    )
 
     farm, as_of = DemoFarm(seed=42, n_turbines=turbines), pd.Timestamp(AS_OF)
+    rules = load_parameters()["data_processing"]
     start = time.perf_counter()
-    results = stream_demo_readings.fn(farm, 365, as_of)
+    results = stream_demo_readings.fn(farm, 365, as_of, rules)
     readings_s = time.perf_counter() - start
     params = {"forecast_every_hours": 6, "forecast_hours": 48,
               "history_days": FORECAST_DAYS}
-    issued = stream_demo_forecasts.fn(farm, params, as_of)["issued"]
+    issued = stream_demo_forecasts.fn(farm, params, as_of, rules)["issued"]
     return {"seconds": time.perf_counter() - start, "readings_seconds": readings_s,
             "rows": sum(r["rows_written"] for r in results if r["kind"] == "scada"),
             "issues": issued}
