@@ -1,16 +1,22 @@
-"""training-flow and inference-flow on the toy project: tasks, artifacts, limits."""
+"""training-, inference- and monitoring-flow on the toy project: tasks,
+artifacts, their one-run slots and the degradation event."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from inference_flow import inference_flow
+from monitoring_flow import monitoring_flow
 from prefect import get_client
+from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter
+from prefect.events.worker import EventsWorker
 from training_flow import training_flow
 
 from tests.orchestration.helpers import artifacts, task_runs
-from windpower.orchestration.flows.specs import INFERENCE, TRAINING
+from windpower.orchestration.flows.specs import INFERENCE, MONITORING, TRAINING
+from windpower.orchestration.serving.events import DEGRADED_EVENT
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("prefect_server")]
 
@@ -61,3 +67,36 @@ def test_flows_release_their_one_slot_limits(
         limits = [client.read_global_concurrency_limit_by_name(name)
                   for name in (TRAINING.limit, INFERENCE.limit)]
     assert [(limit.limit, limit.active_slots) for limit in limits] == [(1, 0)] * 2
+
+
+def test_each_flow_holds_its_one_slot_while_its_pipelines_run(
+    toy_project: Path, mlflow_run_id: str
+) -> None:
+    """Where the guard is wired: each flow's nodes run inside its one slot."""
+    runs = {TRAINING.limit: training_flow(params={"slot": TRAINING.limit,
+                                                  "mlflow_run_id": mlflow_run_id}),
+            INFERENCE.limit: inference_flow(params={"slot": INFERENCE.limit}),
+            MONITORING.limit: monitoring_flow(params={"slot": MONITORING.limit})}
+    assert {limit: summary["slot_in_use"] for limit, summary in runs.items()} == {
+        TRAINING.limit: 1, INFERENCE.limit: 1, MONITORING.limit: 1}
+
+
+def _degraded_events(since: datetime) -> list:
+    EventsWorker.drain_all(timeout=10)
+    with get_client(sync_client=True) as client:
+        page = client.read_events(EventFilter(
+            occurred=EventOccurredFilter(since=since),
+            event=EventNameFilter(name=[DEGRADED_EVENT])), limit=50)
+    return page.events
+
+
+def test_monitoring_flow_emits_degradation_event_only_when_degraded(
+    toy_project: Path,
+) -> None:
+    since = datetime.now(UTC)
+    monitoring_flow()  # healthy: no event
+    monitoring_flow(params={"degraded_turbines": ["T02"]})
+
+    events = _degraded_events(since)
+    assert [e.payload["turbines"] for e in events] == [["T02"]]
+    assert events[0].resource.id == "windpower.model.windpower"
