@@ -3,7 +3,7 @@
   python benchmarks/accuracy.py                       conf/base, seeds 42 7 123
   python benchmarks/accuracy.py --set estimator.max_iter=80 --set ...
 
-For each seed of the generator (400 days, 6 turbines, as the catalog's default)
+For each seed of the demo farm (400 days, 6 turbines, as the ingest's default)
 and each fold (the pipeline's own last-60-days holdout, then whole calendar
 months held out with training on all the other months), it fits the binned
 curve and the model with the project's training nodes and reports, on the
@@ -26,9 +26,9 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 from common import ROOT, load  # noqa: E402
 
+from windpower.demo_farm import DemoFarm  # noqa: E402
 from windpower.pipelines.data_processing import nodes as dp  # noqa: E402
 from windpower.pipelines.training import evaluation, nodes  # noqa: E402
-from windpower.synthetic import generate_dataset  # noqa: E402
 
 END = "2026-11-01T00:00Z"
 MONTHS = ("2026-01", "2026-04", "2026-07")
@@ -45,8 +45,7 @@ def model_table(seed: int, cache: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not table_path.exists():
         p = params("data_processing")
         p["as_of"] = END
-        raw = generate_dataset(seed=seed, end=END, days=400, n_turbines=6,
-                               forecast_hours=48)
+        raw = DemoFarm(seed=seed, n_turbines=6).dataset(END, days=400)
         turbines = dp.validate_turbines(raw["turbines"])
         valid, _, _ = dp.validate_readings(raw["scada"], turbines, p)
         flagged = dp.flag_operation(valid, turbines, p)

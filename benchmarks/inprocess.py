@@ -23,8 +23,8 @@ from kedro.framework.hooks import hook_impl
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from windpower.demo_farm import DemoFarm
 from windpower.model_inputs import model_input
-from windpower.synthetic import generate_dataset
 
 N_TURBINES = 6  # the demo farm
 ROWS_PER_DAY = 144 * N_TURBINES
@@ -88,8 +88,8 @@ def make_project(tmp: Path, rows: int) -> int:
     text = catalog.read_text()
     memory = {"power_predictions": {"type": "kedro.io.MemoryDataset"}}
     catalog.write_text(text[:text.index("power_predictions:")] + yaml.safe_dump(memory))
-    frames = generate_dataset(seed=42, end=END, days=max(rows // ROWS_PER_DAY, 1),
-                              n_turbines=N_TURBINES, forecast_hours=48)
+    frames = DemoFarm(seed=42, n_turbines=N_TURBINES).dataset(
+        END, days=max(rows // ROWS_PER_DAY, 1), forecast_hours=48)
     inputs = tmp / "inputs"
     inputs.mkdir()
     frames["scada"].to_parquet(inputs / "scada.parquet", index=False)
@@ -169,12 +169,17 @@ def growth(results: dict) -> Figure:
 
 def _scoring_frames(rows_list: list[int]) -> list[pd.DataFrame]:
     """Forecast input of 4 turbines (T01-T04), ``rows`` rows each, as the inference
-    pipeline sends it (``model_input``: naive UTC timestamps)."""
+    pipeline sends it (``model_input``: naive UTC timestamps).
+
+    The demo farm's 48 h forecasts issued back to back: one continuous stretch of
+    time, each (timestamp, turbine) once. Sent without ``issued_at``, they take
+    the power curve's path, as the recorded scoring figures always have.
+    """
+    farm = DemoFarm(seed=7, n_turbines=N_TURBINES)
     frames = []
     for rows in rows_list:
-        hours = -(-rows // 24)  # 4 turbines x 6 steps per hour
-        forecast = generate_dataset(seed=7, end=END, days=1, n_turbines=N_TURBINES,
-                                    forecast_hours=hours)["forecast"]
+        issues = pd.date_range(END, periods=-(-rows // (4 * 288)), freq="48h")
+        forecast = farm.weather_forecasts(issues, hours=48).drop(columns="issued_at")
         four = forecast[forecast["turbine_id"].isin(["T01", "T02", "T03", "T04"])]
         frames.append(model_input(four.head(rows)).reset_index(drop=True))
     return frames

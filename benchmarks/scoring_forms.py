@@ -29,16 +29,16 @@ from inprocess import _scoring_frames, parse_size, use_store  # noqa: E402
 
 from windpower import forecast_model  # noqa: E402
 from windpower.datasets.registry import RegisteredModelDataset  # noqa: E402
+from windpower.demo_farm import DemoFarm  # noqa: E402
 from windpower.pipelines.data_processing import nodes as dp  # noqa: E402
 from windpower.pipelines.training import nodes  # noqa: E402
-from windpower.synthetic import generate_dataset  # noqa: E402
 
 
 def bundle() -> dict:
     p, tp = params("data_processing"), params("training")
     p["as_of"] = "2026-11-01T00:00Z"
-    raw = generate_dataset(seed=42, end=p["as_of"], days=100, n_turbines=6,
-                           forecast_hours=1)
+    raw = DemoFarm(seed=42, n_turbines=6).dataset(p["as_of"], days=100,
+                                                  forecast_hours=1)
     turbines = dp.validate_turbines(raw["turbines"])
     valid, _, _ = dp.validate_readings(raw["scada"], turbines, p)
     table = dp.build_model_input(dp.flag_operation(valid, turbines, p), turbines, p)

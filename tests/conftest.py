@@ -1,4 +1,4 @@
-"""Shared fixtures: small generated data, project parameters, a temporary MLflow
+"""Shared fixtures: a small demo farm's data, project parameters, a temporary MLflow
 and a temporary Prefect server.
 
 The data, the data_processing outputs and the small trained model are built once
@@ -24,8 +24,8 @@ from tests import background
 from tests.internals import forget_active_experiment, prefect_harness_on, track_to
 from windpower import settings
 from windpower.contract import check_turbines
+from windpower.demo_farm import DemoFarm
 from windpower.orchestration.internals import MLFLOW_ARTIFACT_ROOT_ENV
-from windpower.synthetic import generate_dataset
 
 PROJECT = Path(__file__).resolve().parents[1]
 END = pd.Timestamp("2026-03-01T00:00:00Z")
@@ -73,8 +73,9 @@ def prefect_server(prefect_server_process) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def small_data() -> dict[str, pd.DataFrame]:
-    """60 days of 3 dirty turbines plus 12 h of forecast input (read-only!)."""
-    return generate_dataset(seed=7, end=END, days=60, n_turbines=3, forecast_hours=12)
+    """60 days of 3 dirty turbines plus the 12 h forecast issued at their end
+    (read-only!)."""
+    return DemoFarm(seed=7, n_turbines=3).dataset(END, days=60, forecast_hours=12)
 
 
 @pytest.fixture

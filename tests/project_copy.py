@@ -17,7 +17,7 @@ import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
 
-from windpower.demo_farm.farm import DemoFarm, forecast_issue_times
+from windpower.demo_farm import DemoFarm
 
 PROJECT = Path(__file__).resolve().parents[1]
 DATA = {"seed": 3, "end": "2026-02-01T00:00Z", "days": 45, "n_turbines": 3}
@@ -28,12 +28,8 @@ def demo_frames(seed: int, end: str, days: int, n_turbines: int
     """The demo farm's turbines, ``days`` of readings before ``end`` and its weather
     forecasts as issued every 6 h over them, up to the issue at ``end`` (the one
     inference scores): one file holds the whole forecast archive."""
-    farm = DemoFarm(seed=seed, n_turbines=n_turbines)
-    stop = pd.Timestamp(end)
-    start = stop - pd.Timedelta(days=days)
-    return {"turbines": farm.turbines(), "scada": farm.readings(start, stop),
-            "forecast": farm.weather_forecasts(
-                forecast_issue_times(start, stop), hours=48)}
+    return DemoFarm(seed=seed, n_turbines=n_turbines).dataset(
+        end, days, forecast_hours=48, issue_every_hours=6)
 
 
 def _merge(section: dict, updates: dict) -> None:

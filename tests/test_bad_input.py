@@ -31,9 +31,9 @@ from kedro.framework.startup import bootstrap_project
 from tests.project_copy import use_file_inputs
 from windpower.contract import REQUIRED_COLUMNS, validate_rows
 from windpower.datasets.files import RawInputDataset
+from windpower.demo_farm import DemoFarm
 from windpower.errors import ContractError
 from windpower.pipelines.data_processing.nodes import validate_readings
-from windpower.synthetic import generate_dataset
 
 pytestmark = pytest.mark.unit
 PROJECT = Path(__file__).resolve().parents[1]
@@ -343,8 +343,8 @@ def project(tmp_path, monkeypatch, mlflow_store) -> Path:
     (root / "src").mkdir()  # the package itself is installed
     shutil.copy(PROJECT / "pyproject.toml", root / "pyproject.toml")
     use_file_inputs(root / "conf" / "base" / "catalog.yml")  # the files, not Postgres
-    frames = generate_dataset(seed=5, end="2026-02-01T00:00Z", days=10, n_turbines=3,
-                              forecast_hours=6)
+    frames = DemoFarm(seed=5, n_turbines=3).dataset("2026-02-01T00:00Z", days=10,
+                                                    forecast_hours=6)
     frames["turbines"].to_csv(tmp_path / "turbines.csv", index=False)
     frames["scada"].to_csv(tmp_path / "scada_generated.csv", index=False)
     monkeypatch.setenv("TURBINES_PATH", str(tmp_path / "turbines.csv"))

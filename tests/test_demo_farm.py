@@ -1,18 +1,20 @@
 """The demo farm: a pure function of (seed, time), realistic and dirty, with
-forecasts that err like weather prediction and an injectable fault."""
+forecasts that err like weather prediction and an injectable fault; the data set
+tests and benchmarks are built from."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import load_params
-from windpower.contract import check_turbines, row_rules
+from windpower.contract import REQUIRED_COLUMNS, check_turbines, row_rules
 from windpower.demo_farm import (
     DemoFarm,
     Fault,
     demo_farm_from_params,
     forecast_issue_times,
 )
+from windpower.demo_farm.physics import CUT_IN, CUT_OUT, RATED_WS, power_curve
 
 pytestmark = pytest.mark.unit
 DAY = pd.Timestamp("2026-01-01T00:00:00Z")
@@ -107,7 +109,7 @@ def test_readings_wakes_depend_on_direction(two_months):
     assert (by_sector.max() - by_sector.min()).max() > 0.1, "some turbine is waked"
 
 
-def test_readings_dirt_at_synthetic_rates(two_months):
+def test_readings_carry_dirt_the_contract_rejects(two_months):
     farm = DemoFarm()
     ranges = load_params("data_processing")["ranges"]
     turbines = check_turbines(farm.turbines())
@@ -122,6 +124,59 @@ def test_readings_dirt_at_synthetic_rates(two_months):
             & (two_months["wind_speed"] < 11)).any(), "curtailment pitches out"
     real = two_months[two_months["turbine_id"] != "T99"]
     assert (real.groupby("turbine_id")["timestamp"].nunique() < 60 * 144).all(), "gaps"
+
+
+def test_readings_the_contract_accepts_are_physical(two_months):
+    turbines = check_turbines(DemoFarm().turbines())
+    ranges = load_params("data_processing")["ranges"]
+    typed, rule = row_rules(two_months, "scada", turbines, ranges)
+    good = typed[rule == ""]
+    rated = good["turbine_id"].map(turbines.set_index("turbine_id")["rated_power_kw"])
+    share = good["power_kw"] / rated
+    # The contract lets power reach 1.2 x rated: this is the farm's own limit.
+    assert (share <= 1.0).all(), "never above rated"
+    curve = share.groupby(np.floor(good["wind_speed"])).median()
+    assert (curve.loc[CUT_IN:RATED_WS].diff().dropna() > 0).all(), curve
+    assert (curve.loc[RATED_WS + 1:20] > 0.9).all(), "near rated above rated wind"
+    assert good["wind_speed"].quantile(0.99) < 30
+    assert good["ambient_temperature"].between(-30, 45).all()
+
+
+def test_power_curve_rises_to_rated_and_stops_at_cut_out():
+    wind = np.array([0.0, CUT_IN - 0.1, 8.0, RATED_WS, 20.0, CUT_OUT])
+    power = power_curve(wind)
+    assert power[0] == power[1] == 0.0
+    assert 0 < power[2] < 1
+    assert power[3] == power[4] == 1.0
+    assert power[5] == 0.0
+    assert (np.diff(power_curve(np.linspace(CUT_IN, RATED_WS, 50))) > 0).all()
+
+
+def test_dataset_is_the_farm_as_files_at_end():
+    farm = DemoFarm(seed=7, n_turbines=3)
+    end = DAY + pd.Timedelta(days=10)
+    data = farm.dataset(end + pd.Timedelta(minutes=5), days=10, forecast_hours=12)
+    assert set(data) == {"turbines", "scada", "forecast"}
+    assert list(check_turbines(data["turbines"]).columns) == REQUIRED_COLUMNS[
+        "turbines"]
+    pd.testing.assert_frame_equal(
+        data["scada"], farm.readings(end - pd.Timedelta(days=10), end))
+    forecast = data["forecast"]
+    assert set(REQUIRED_COLUMNS["forecast"]) < set(forecast.columns)
+    assert (forecast["issued_at"] == end).all(), "issued where the history ends"
+    assert forecast["timestamp"].min() == end + pd.Timedelta(minutes=10)
+    assert forecast["timestamp"].nunique() == 12 * 6
+    assert len(forecast) == 12 * 6 * 3 and forecast.notna().all().all()
+    other = DemoFarm(seed=8, n_turbines=3).dataset(end, days=10, forecast_hours=12)
+    assert not data["scada"]["power_kw"].equals(other["scada"]["power_kw"])
+
+
+def test_dataset_archive_holds_every_issue_up_to_end():
+    end = DAY + pd.Timedelta(days=2)
+    archive = DemoFarm().dataset(end, days=2, issue_every_hours=6)["forecast"]
+    issues = pd.DatetimeIndex(archive["issued_at"].unique())
+    assert list(issues) == list(forecast_issue_times(DAY, end))
+    assert issues.max() == end and len(issues) == 8
 
 
 def test_weather_forecast_pure_and_independent_of_other_issues():

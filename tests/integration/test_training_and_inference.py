@@ -225,7 +225,7 @@ def test_ingest_flow_keeps_good_rows_refuses_bad_files_and_adds_nothing_twice(
     files = _ingested_files(db)
     assert files["photo.csv"][0] == "refused"
     good, partly_bad = files["good.csv.gz"], files["partly_bad.parquet"]
-    dirt = good[2]  # the generator's own dirt (T99, out of range)
+    dirt = good[2]  # the demo farm's own dirt (T99, out of range)
     assert good == ["ingested", rows - dirt, dirt]
     assert partly_bad == ["ingested", rows - dirt - 10, dirt + 10]
     assert _count(db, "readings") == readings + 2 * (rows - dirt) - 10

@@ -54,9 +54,12 @@ def test_training_frame_cap_keeps_every_turbine_over_the_whole_window(
     frame, target = training_frame(train, curve, max_rows=len(full) // 10)
 
     assert len(frame) == len(target) == len(full) // 10
+    # Each turbine keeps its share of the normal rows (turbines stopped more
+    # often have fewer).
     shares = frame["turbine_id"].value_counts(normalize=True)
-    assert set(shares.index) == set(full["turbine_id"])
-    assert shares.max() - shares.min() < 0.02
+    expected = full["turbine_id"].value_counts(normalize=True)
+    assert set(shares.index) == set(expected.index)
+    assert (shares - expected).abs().max() < 0.01
     for turbine, rows in frame.groupby("turbine_id", observed=True):
         times = full.loc[full["turbine_id"] == turbine, "timestamp"]
         span = times.max() - times.min()

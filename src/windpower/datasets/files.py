@@ -27,7 +27,9 @@ class RawInputDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         kind: ``scada``, ``turbines`` or ``forecast``.
         generate_if_missing: True when ``filepath`` is the default (its variable is
             unset): then a missing file is generated; otherwise it is an error.
-        generator: Keyword arguments for ``generate_dataset`` (seed, days, ...).
+        generator: What to generate: the demo farm (``seed``, ``n_turbines``,
+            ``fault``, as in the ``ingest.demo_farm`` parameters), the ``days`` of
+            history before now (default 365) and ``forecast_hours`` (default 48).
     """
 
     def __init__(self, filepath: str, kind: str, generate_if_missing: bool = False,
@@ -52,11 +54,12 @@ class RawInputDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             return frame
 
     def _generate(self) -> None:
-        from windpower.synthetic import generate_dataset  # noqa: PLC0415, lazy: rare
+        from windpower.demo_farm import demo_farm_from_params  # noqa: PLC0415, lazy: rare
 
-        end = pd.Timestamp.now(tz="UTC")
         logger.info("generating default %s data at %s", self._kind, self._path)
-        frames = generate_dataset(end=end, **self._generator)
+        frames = demo_farm_from_params(self._generator).dataset(
+            end=pd.Timestamp.now(tz="UTC"), days=int(self._generator.get("days", 365)),
+            forecast_hours=int(self._generator.get("forecast_hours", 48)))
         # Write then rename, so a concurrent run never reads a half-written file.
         partial = self._path.with_name(f".{os.getpid()}.{self._path.name}")
         write_table(frames[self._kind], partial)

@@ -1,12 +1,12 @@
-"""The dirt real SCADA carries, drawn per day at the rates of
-``windpower.synthetic``: gaps, NaNs, out-of-range values, an unknown turbine
-``T99`` and rare exact duplicates. Rows come out one per turbine per stamp."""
+"""The dirt real SCADA carries, drawn per day: gaps, NaNs, out-of-range values,
+an unknown turbine ``T99`` and rare exact duplicates. Rows come out one per
+turbine per stamp."""
 
 import numpy as np
 import pandas as pd
 
 from windpower.demo_farm import streams as st
-from windpower.generator import STEPS_PER_DAY
+from windpower.demo_farm.physics import STEPS_PER_DAY
 
 UNKNOWN_TURBINE = "T99"
 NAN_RATE, BAD_WIND_RATE, BAD_DIRECTION_RATE, BAD_POWER_RATE = 0.002, 0.0005, 3e-4, 3e-4

@@ -9,8 +9,8 @@ from windpower.demo_farm import streams as st
 from windpower.demo_farm.dirt import long_frame, soil
 from windpower.demo_farm.forecast import forecasts
 from windpower.demo_farm.operation import apply_fault, clean_power, operate
+from windpower.demo_farm.physics import STEPS_PER_DAY
 from windpower.demo_farm.weather import make_site, simulate_weather
-from windpower.generator import STEPS_PER_DAY
 
 BLOCK_DAYS = 31  # days simulated at once: bounds memory, not results
 READING_COLUMNS = ["timestamp", "turbine_id", "wind_speed", "wind_direction",
@@ -92,6 +92,30 @@ class DemoFarm:
     def weather_forecasts(self, issued_at, hours: int = 48) -> pd.DataFrame:
         """Several issues at once (cheaper); each equals its ``weather_forecast``."""
         return forecasts(self.seed, self.n_turbines, list(issued_at), hours)
+
+    def dataset(self, end, days: int, forecast_hours: int = 48,
+                issue_every_hours: int | None = None) -> dict[str, pd.DataFrame]:
+        """The farm as contract input files: what a site would hand over at ``end``.
+
+        Args:
+            end: UTC end of the history (floored to 10 min); naive is UTC.
+            days: Length of the history of readings before ``end``.
+            forecast_hours: Horizon of each weather forecast.
+            issue_every_hours: None: the one forecast issued at ``end`` (what
+                inference scores). Otherwise every forecast issued on these
+                boundaries over the history, up to ``end`` (an archive, what
+                training learns from).
+
+        Returns:
+            ``{"turbines", "scada", "forecast"}``: the turbine table, the dirty
+            readings in [end - days, end) and the forecast rows (with issued_at).
+        """
+        end = st.to_utc(end).floor("10min")
+        start = end - pd.Timedelta(days=days)
+        issues = ([end] if issue_every_hours is None
+                  else forecast_issue_times(start, end, issue_every_hours))
+        return {"turbines": self.turbines(), "scada": self.readings(start, end),
+                "forecast": self.weather_forecasts(issues, forecast_hours)}
 
     def _day_frame(self, days: np.ndarray) -> pd.DataFrame:
         """All rows of whole days, with the helper column ``_step``."""

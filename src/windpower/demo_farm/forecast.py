@@ -19,8 +19,8 @@ import pandas as pd
 from scipy.signal import lfilter
 
 from windpower.demo_farm import streams as st
+from windpower.demo_farm.physics import STEPS_PER_DAY
 from windpower.demo_farm.weather import make_site, simulate_weather
-from windpower.generator import STEPS_PER_DAY
 
 STEPS_PER_HOUR = 6
 SHIFT_STD_H_AT_48H = 2.0  # front timing error (std, hours) at 48 h ahead

@@ -1,13 +1,11 @@
 """Turbine output from the hub wind, then how the farm is run: faults,
-stoppages, curtailment and icing (the physics of ``windpower.generator`` and
-the operations of ``windpower.synthetic``, drawn per day)."""
+stoppages, curtailment and icing, drawn per day (the curve: ``physics``)."""
 
 import numpy as np
 import pandas as pd
 
 from windpower.demo_farm import streams as st
-from windpower.forecast_model import air_density, normalised_wind
-from windpower.generator import (
+from windpower.demo_farm.physics import (
     CUT_IN,
     GH_NODES,
     GH_WEIGHTS,
@@ -15,6 +13,7 @@ from windpower.generator import (
     STEPS_PER_DAY,
     power_curve,
 )
+from windpower.forecast_model import air_density, normalised_wind
 
 WEAR_SINCE_DAYS = 20089.0  # 2025-01-01: wear (slow degradation) counts from here
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from windpower.generator import STEPS_PER_DAY
+from windpower.demo_farm.physics import STEPS_PER_DAY
 
 STEP = pd.Timedelta(minutes=10)
 EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
@@ -50,8 +50,8 @@ def slow_noise(seed: int, stream: int, t_days: np.ndarray, tau_days: float,
     """Unit-variance smooth noise as a function of absolute time (in days).
 
     Periods run from 6 hours to 60 days; amplitudes follow the spectrum of an
-    AR(1) process with e-folding time ``tau_days``, so persistence matches the
-    batch generator's while every value depends on its own time alone.
+    AR(1) process with e-folding time ``tau_days``, so the noise persists as that
+    process does while every value depends on its own time alone.
     """
     rng = np.random.default_rng([seed, stream])
     freq = np.exp(np.linspace(np.log(1 / 60), np.log(4), n_waves)

@@ -1,9 +1,9 @@
 """The demo farm's site and the weather that "happens" there, day by day.
 
-Same physics as ``windpower.generator``: seasonal and diurnal cycles, synoptic
-persistence, slow drift of the wind regime, direction-dependent wakes and
-terrain, turbulence and measurement noise; only the randomness is rearranged
-so that each day is a pure function of (seed, day).
+It has seasonal and diurnal cycles, synoptic persistence, a slow drift of the
+wind regime, direction-dependent wakes and terrain, turbulence and measurement
+noise; its randomness is arranged so that each day is a pure function of
+(seed, day).
 """
 
 from functools import lru_cache
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from windpower.demo_farm import streams as st
-from windpower.generator import STEPS_PER_DAY, make_turbines
+from windpower.demo_farm.physics import STEPS_PER_DAY, make_turbines
 
 YEAR_DAYS = 365.25
 
@@ -21,13 +21,10 @@ YEAR_DAYS = 365.25
 def make_site(seed: int, n_turbines: int) -> tuple[pd.DataFrame, dict]:
     """Turbine table and per-turbine site effects (wakes, terrain, wear).
 
-    Ids are ``T01``.. below 99 turbines and ``T001``.. from 99 on, so the unknown
-    id ``T99`` the dirt uses never names a real turbine. Callers must not mutate.
+    Callers must not mutate.
     """
     rng = np.random.default_rng([seed, st.SITE])
     turbines = make_turbines(n_turbines, rng)
-    width = 2 if n_turbines < 99 else 3
-    turbines["turbine_id"] = [f"T{i + 1:0{width}d}" for i in range(n_turbines)]
     effects = {
         "wake_dir": rng.uniform(0, 360, n_turbines),
         "wake_depth": rng.uniform(0.1, 0.3, n_turbines)
