@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from windpower.contract import check_file, check_turbines, row_rules
+from windpower.contract.header import detect_kind
 from windpower.datasets.files import RawInputDataset
 from windpower.errors import ContractError
 
@@ -133,3 +134,29 @@ def test_raw_dataset_is_read_only(tmp_path):
 
     with pytest.raises(DatasetError, match="read-only"):
         RawInputDataset(filepath=str(tmp_path / "x.csv"), kind="scada").save(_rows())
+
+
+@pytest.mark.parametrize(("header", "declared", "kind"), [
+    ("timestamp,turbine_id,wind_speed,wind_direction,ambient_temperature,power_kw",
+     None, "scada"),
+    ("turbine_id,rated_power_kw,hub_height_m,rotor_diameter_m", None, "turbines"),
+    ("issued_at,timestamp,turbine_id,wind_speed,wind_direction,ambient_temperature",
+     None, "forecast"),
+    ("timestamp,turbine_id,wind_speed,wind_direction,ambient_temperature",
+     "forecast", "forecast"),
+])
+def test_detect_kind_is_declared_or_unambiguous(tmp_path, header, declared, kind):
+    path = tmp_path / "file.csv"
+    path.write_text(header + "\n")
+    assert detect_kind(path, declared) == kind
+
+
+@pytest.mark.parametrize("declared", [None, "scada"])
+def test_detect_kind_refuses_scada_missing_power_kw(tmp_path, declared):
+    """Never guessed to be a weather forecast: refused naming the column."""
+    path = tmp_path / "export.csv"
+    path.write_text("timestamp,turbine_id,wind_speed,wind_direction,"
+                    "ambient_temperature,pitch_angle\n")
+    with pytest.raises(ContractError) as info:
+        detect_kind(path, declared)
+    assert (info.value.source, info.value.column) == (str(path), "power_kw")

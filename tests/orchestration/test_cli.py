@@ -16,6 +16,7 @@ import pytest
 from inference_flow import inference_flow
 from ingest_flow import ingest_flow
 from monitoring_flow import monitoring_flow
+from prefect import flow
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from training_flow import training_flow
 
@@ -24,8 +25,9 @@ from tests.background import (
     session_environment,
     temporary_directory,
 )
+from windpower.errors import ContractError
 from windpower.orchestration.internals import MLFLOW_ARTIFACT_ROOT_ENV
-from windpower.orchestration.serving.cli import main
+from windpower.orchestration.serving.cli import main, run_once
 from windpower.orchestration.serving.deployments import ServeConfig
 from windpower.orchestration.serving.environment import serve_config_from_env
 from windpower.orchestration.serving.events import DEGRADED_EVENT, MISSING_EVENT
@@ -218,3 +220,23 @@ def test_run_with_mlflow_unreachable_fails_naming_it(unreachable_mlflow_run) -> 
     last = result.stdout.strip().splitlines()[-1]
     assert UNREACHABLE in last and "MLFLOW_TRACKING_URI" in last
     assert not fallback.exists(), "tracked somewhere else instead"
+
+
+@flow(name="refusing-probe")
+def _refusing_flow() -> None:
+    raise ContractError("scada.csv", "power_kw", "required column is missing")
+
+
+@flow(name="failing-probe")
+def _failing_flow() -> None:
+    raise RuntimeError("a node failed")
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_run_exit_codes_say_refused_input_apart_from_a_failed_run(
+    mlflow_store: str,
+) -> None:
+    """The exit codes `run` documents: 3 when an input file is refused, 1 when
+    the run failed otherwise (a caller's script branches on them)."""
+    assert run_once(_refusing_flow, {}) == 3
+    assert run_once(_failing_flow, {}) == 1

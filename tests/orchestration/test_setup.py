@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from prefect import get_client
+from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from tests.background import background_fixture
 from windpower.orchestration.flows.guard import FLOW_LIMITS
-from windpower.orchestration.setup.crashes import AUTOMATION_NAME
+from windpower.orchestration.setup.crashes import AUTOMATION_NAME, crash_detection
 from windpower.orchestration.setup.pools import DOCKER_POOL
 from windpower.orchestration.setup.steps import WORK_POOL, set_up_prefect
 
@@ -72,3 +75,10 @@ def test_set_up_twice_leaves_one_of_everything(set_up_twice: str) -> None:
         deployment = deployments[f"{flow}-flow/{flow}-docker"]
         assert deployment.work_pool_name == DOCKER_POOL
         assert deployment.work_queue_name == f"{flow}-queue"
+
+
+def test_crash_detection_marks_a_run_crashed_after_three_missed_heartbeats() -> None:
+    """docs/reliability.md's bound: a killed run is Crashed within three beats."""
+    automation = crash_detection(heartbeat_seconds=30)
+    assert automation.trigger.within == timedelta(seconds=90)
+    assert automation.actions[0].state == StateType.CRASHED
