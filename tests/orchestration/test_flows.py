@@ -3,6 +3,7 @@ artifacts, their one-run slots and the degradation event."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,13 +82,19 @@ def test_each_flow_holds_its_one_slot_while_its_pipelines_run(
         TRAINING.limit: 1, INFERENCE.limit: 1, MONITORING.limit: 1}
 
 
-def _degraded_events(since: datetime) -> list:
+def _degraded_events(since: datetime, expected: int) -> list:
+    """The degradation events since ``since``, once ``expected`` are stored (the
+    server stores events asynchronously) or after 15 s."""
     EventsWorker.drain_all(timeout=10)
-    with get_client(sync_client=True) as client:
-        page = client.read_events(EventFilter(
-            occurred=EventOccurredFilter(since=since),
-            event=EventNameFilter(name=[DEGRADED_EVENT])), limit=50)
-    return page.events
+    deadline = time.monotonic() + 15
+    while True:
+        with get_client(sync_client=True) as client:
+            events = client.read_events(EventFilter(
+                occurred=EventOccurredFilter(since=since),
+                event=EventNameFilter(name=[DEGRADED_EVENT])), limit=50).events
+        if len(events) >= expected or time.monotonic() > deadline:
+            return events
+        time.sleep(0.5)
 
 
 def test_monitoring_flow_emits_degradation_event_only_when_degraded(
@@ -97,6 +104,6 @@ def test_monitoring_flow_emits_degradation_event_only_when_degraded(
     monitoring_flow()  # healthy: no event
     monitoring_flow(params={"degraded_turbines": ["T02"]})
 
-    events = _degraded_events(since)
+    events = _degraded_events(since, expected=1)
     assert [e.payload["turbines"] for e in events] == [["T02"]]
     assert events[0].resource.id == "windpower.model.windpower"

@@ -23,8 +23,14 @@ def _reference(holdout_pct: float = 50.0) -> dict:
 def _detect(days: int, losses: dict[str, float], params: dict,
             reference: dict | None = None) -> tuple[dict, pd.DataFrame]:
     """The detectors on ``days`` of the known farm (turbines losing ``losses``)."""
-    reference = reference or _reference()
     reads = farm.readings(TURBINES, START, days, 1, losses=losses)
+    return _detect_reads(reads, params, reference)
+
+
+def _detect_reads(reads: pd.DataFrame, params: dict, reference: dict | None = None
+                  ) -> tuple[dict, pd.DataFrame]:
+    """The detectors on the known farm's readings ``reads``."""
+    reference = reference or _reference()
     weather, predictions = farm.forecasts(reads, 6, 72, 1)
     turbines = farm.turbines_frame(TURBINES)
     scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
@@ -48,6 +54,32 @@ def test_detect_degradation_names_only_the_turbine_losing_15_percent(params):
     concept = result["evidence"]["T3"]["concept"]
     assert concept["value"] == pytest.approx(0.15, abs=0.02)
     assert all(loss > 0.1 for loss in concept["loss_by_bin"].values())
+
+
+def test_concept_detector_names_a_fault_two_days_old(params):
+    """The configured window: a fault of the last two days is not diluted by the
+    turbine's healthy past."""
+    reads = farm.readings(TURBINES, START, 14, 1)
+    end = reads["timestamp"].max()
+    late = ((reads["turbine_id"] == "T6") & (reads["wind_speed"] >= 8.0)
+            & (reads["timestamp"] > end - pd.Timedelta(days=2)))
+    reads.loc[late, "power_kw"] *= 0.85
+
+    result, _ = _detect_reads(reads, params)
+
+    assert result["turbines"] == ["T6"]
+
+
+def test_performance_detector_enters_at_one_and_a_half_times_the_holdout(params):
+    """The configured threshold: live error 1.6x the training holdout's is
+    reported, 1.2x (below its clearing level) is not; it reports, concept
+    degrades."""
+    _, table = _detect(14, {}, params, _reference(holdout_pct=1.0))
+    live_pct = table.set_index("turbine_id").loc["T1", "performance.value"]
+    for ratio, active in ((1.6, True), (1.2, False)):
+        _, table = _detect(14, {}, params, _reference(holdout_pct=live_pct / ratio))
+        assert bool(table.set_index("turbine_id").loc["T1", "performance.active"]
+                    ) is active, ratio
 
 
 def test_detect_degradation_healthy_farm_is_not_degraded(params):

@@ -1,0 +1,259 @@
+"""The mutation table: each row an edit that breaks one promise, and the tests
+that must then fail. A test suite that stays green under such an edit does not
+guard the promise.
+
+    python -m tests.mutations            # every row (in .ci/run, in the trainer)
+    python -m tests.mutations --only 3   # one row, by number
+    python -m tests.mutations --list
+
+Each row is applied to a scratch copy of the project (never to this checkout),
+only its tests run (``pytest -x``), and the row is *caught* when they fail,
+*survived* when they pass. The tests of every row first run once unmutated and
+must pass, so a row is never counted as caught by a test that fails anyway.
+Exit status: 0 when every row is caught, 1 when one survived, 2 when the
+unmutated tests fail or a row's original text is not found exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """An edit (``original`` replaced by ``replacement`` in ``file``), the promise
+    it breaks, and the pytest node ids or paths that must fail."""
+
+    file: str
+    original: str
+    replacement: str
+    promise: str
+    tests: tuple[str, ...]
+
+
+def _m(file: str, original: str, replacement: str, promise: str,
+       *tests: str) -> Mutant:
+    return Mutant(file, original, replacement, promise, tests)
+
+
+ORCH = "src/windpower/orchestration/"
+FLOWS_TEST = "tests/orchestration/test_flows.py::"
+STORE_INGEST_TEST = "tests/store/test_ingest.py::"
+ROWS = [
+    _m(ORCH + "serving/events.py", "DEFAULT_COOLDOWN = timedelta(hours=12)",
+       "DEFAULT_COOLDOWN = timedelta(hours=1)",
+       "degradation retrains at most once per 12 h",
+       "tests/orchestration/test_flow_specs.py::"
+       "test_training_retrains_on_degradation_at_most_once_per_12_hours"),
+    _m("services/prefect/monitoring_flow.py",
+       "    emit_degradation_event(summary, stamp.isoformat())", "    stamp = None",
+       "monitoring emits windpower.model.degraded on evidence",
+       FLOWS_TEST + "test_monitoring_flow_emits_degradation_event_only_when_degraded"),
+    _m("src/windpower/pipelines/inference/nodes.py",
+       '"p90_power_kw": _column(predicted, "p90_power_kw")',
+       '"p90_power_kw": _column(predicted, "predicted_power_kw")',
+       "P90 is stored from the model's P90",
+       "tests/pipelines/test_inference.py::"
+       "test_predict_power_rows_carry_issue_horizon_version_and_run"),
+    _m("src/windpower/store/ingest.py",
+       '"SELECT 1 FROM ingested_files WHERE sha256 = %s", (digest,)',
+       '"SELECT 1 FROM ingested_files WHERE name = %s", (path.name,)',
+       "a file is ingested once per content, whatever its name",
+       STORE_INGEST_TEST
+       + "test_ingest_file_same_bytes_under_another_name_are_skipped"),
+    _m(ORCH + "flows/guard.py", "    with run_exclusively(spec.limit):",
+       "    if True:", "each flow runs one at a time (its one-run slot)",
+       FLOWS_TEST + "test_each_flow_holds_its_one_slot_while_its_pipelines_run"),
+    _m(ORCH + "flows/retention.py", 'SQL("DELETE FROM {} WHERE {} < %s")',
+       'SQL("DELETE FROM {} WHERE {} < %s - interval \'3650 days\'")',
+       "rows past their retention are deleted",
+       "tests/store/test_retention.py::"
+       "test_prune_store_deletes_only_rows_past_the_limit"),
+    _m(ORCH + "setup/crashes.py", "MISSED_HEARTBEATS = 3", "MISSED_HEARTBEATS = 30",
+       "a killed run is marked Crashed within three heartbeats",
+       "tests/orchestration/test_setup.py::"
+       "test_crash_detection_marks_a_run_crashed_after_three_missed_heartbeats"),
+    _m("conf/base/parameters_monitoring.yml", "    lookback_days: 2",
+       "    lookback_days: 30", "the concept detector judges the last 2 days",
+       "tests/pipelines/test_monitoring.py::"
+       "test_concept_detector_names_a_fault_two_days_old"),
+    _m("conf/base/parameters_monitoring.yml", "    enter: 1.5", "    enter: 15.0",
+       "the performance detector fires at 1.5x the training holdout's error",
+       "tests/pipelines/test_monitoring.py::"
+       "test_performance_detector_enters_at_one_and_a_half_times_the_holdout"),
+    _m("src/windpower/store/load.py", "WHEN MATCHED AND ROW({}) IS DISTINCT FROM ",
+       "WHEN MATCHED AND ROW({}) IS NOT DISTINCT FROM ",
+       "an upsert of rows already stored writes nothing",
+       "tests/store/test_load.py::test_upsert_frame_second_load_writes_nothing"),
+    _m("src/windpower/store/load.py", 'RECORD_COLUMNS = ("as_of",)',
+       "RECORD_COLUMNS = ()", "a re-run at another as_of adds nothing",
+       "tests/store/test_load.py::test_upsert_frame_predictions_and_quality_tables"),
+    _m("src/windpower/pipelines/training/evaluation.py",
+       "    elif candidate < current - margin:", "    elif True:",
+       "the champion alias moves only to a better model",
+       "tests/pipelines/test_training.py::test_decide_alias",
+       "tests/pipelines/test_recent_level.py"),
+    _m("docker/postgres/init-databases.sh", 'REVOKE ALL ON DATABASE :"db" FROM PUBLIC;',
+       "SELECT 1;", "each database role reaches only its own database",
+       "tests/integration/test_least_privilege.py"),
+    _m(ORCH + "serving/outcome.py", "EXIT_REFUSED = 3", "EXIT_REFUSED = 1",
+       "run exits 3 when an input file is refused",
+       "tests/orchestration/test_cli.py::"
+       "test_run_exit_codes_say_refused_input_apart_from_a_failed_run"),
+    _m("src/windpower/contract/header.py", '    elif "issued_at" in columns:',
+       '    elif "wind_speed" in columns:',
+       "a SCADA file missing power_kw is refused, never stored as a forecast",
+       "tests/test_contract.py::test_detect_kind_refuses_scada_missing_power_kw"),
+    _m("services/prefect/ingest_flow.py",
+       'conf, rules = parameters["ingest"], parameters["data_processing"]',
+       'conf, rules = parameters["ingest"], load_parameters()["data_processing"]',
+       "an environment or a params override rules ingest as it rules training",
+       "tests/integration/test_training_and_inference.py::"
+       "test_ingest_flow_rules_rows_by_the_runs_parameters_as_training_does"),
+    _m("src/windpower/model_inputs.py", "allow_exact_matches=False",
+       "allow_exact_matches=True",
+       "no reading from the issue time on reaches a feature",
+       "tests/pipelines/test_forecaster.py::"
+       "test_measured_at_issue_never_sees_a_reading_from_the_issue_time_on"),
+    _m("src/windpower/contract/rules.py",
+       'mark(typed["timestamp"] > latest, "future_timestamp")',
+       'mark(typed["timestamp"] > latest + pd.Timedelta(days=3650), '
+       '"future_timestamp")', "SCADA stamped after as_of is rejected",
+       "tests/test_bad_input.py::"
+       "test_bad_input_case_has_its_outcome[scada-future_timestamps]"),
+    _m("src/windpower/contract/rules.py", 'mark(turbine < 0, "unknown_turbine")',
+       'mark(turbine < -1, "unknown_turbine")',
+       "rows of an unknown turbine are rejected",
+       "tests/test_bad_input.py::"
+       "test_bad_input_case_has_its_outcome[scada-unknown_turbine]"),
+    _m("src/windpower/store/readers.py", "'\"timestamp\" <= %(end)s'",
+       "'\"timestamp\" < %(end)s'",
+       "a run at as_of sees the reading stamped at as_of (one window convention)",
+       "tests/store/test_readers.py::test_read_readings_round_trip_in_a_window"),
+    _m("src/windpower/store/readers.py",
+       '"r.turbine_id = t.turbine_id AND r.\\"timestamp\\" <= %(as_of)s) "',
+       '"r.turbine_id = t.turbine_id AND %(as_of)s IS NOT NULL) "',
+       "a run sees the turbines that existed at its as_of",
+       "tests/store/test_readers.py::"
+       "test_read_turbines_at_as_of_are_those_that_existed_then"),
+    _m("src/windpower/pipelines/training/nodes.py",
+       '"training_input": "measured wind only (no forecast archive)"',
+       '"training_input": "weather forecasts as issued"',
+       "training without a forecast archive says it fell back to measured wind",
+       "tests/pipelines/test_forecaster.py::"
+       "test_training_without_an_archive_falls_back_and_says_so"),
+    _m("prefect.yaml", "  - name: training-pool\n",
+       "  - name: training-pool\n    schedules: [{cron: '0 * * * *'}]\n",
+       "a flow's schedule lives in its declaration only",
+       "tests/orchestration/test_flow_specs.py::"
+       "test_pool_deployments_run_declared_flows_without_schedules_of_their_own"),
+    _m("src/windpower/clock.py", 'stamp.tz_localize("UTC") if stamp.tz is None',
+       'stamp.tz_localize("Europe/Berlin") if stamp.tz is None',
+       "a run's naive as_of is UTC",
+       "tests/test_clock.py::"
+       "test_run_time_reads_naive_times_as_utc_and_converts_others"),
+]
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+COPIED = ("src", "tests", "services", "conf", "docker", "pyproject.toml",
+          "prefect.yaml", "docker-compose.yml", ".env.example")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "data",
+                                 "mlruns", "mlartifacts")
+
+
+def scratch_copy(target: Path) -> Path:
+    """The project's code, tests and configuration under ``target``."""
+    for name in COPIED:
+        source = PROJECT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=IGNORED)
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    return target
+
+
+def run_tests(root: Path, tests: tuple[str, ...]) -> tuple[int, float, str]:
+    """Exit status, seconds and the last lines of ``pytest -x`` on ``tests``."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+         "-W", "ignore", *tests],
+        cwd=root, capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    tail = "\n".join(done.stdout.splitlines()[-15:])
+    return done.returncode, time.monotonic() - started, tail
+
+
+def apply(root: Path, mutant: Mutant) -> str:
+    """Apply the edit in ``root``; returns the file's text before it."""
+    path = root / mutant.file
+    text = path.read_text()
+    found = text.count(mutant.original)
+    if found != 1:
+        raise SystemExit(f"{mutant.file}: the original text is found {found} times, "
+                         f"not once: {mutant.original!r}")
+    path.write_text(text.replace(mutant.original, mutant.replacement))
+    return text
+
+
+def try_rows(root: Path, rows: list[tuple[int, Mutant]]) -> list[int]:
+    """Apply, test and undo each row in turn in ``root``; the survivors."""
+    survived = []
+    for i, mutant in rows:
+        before = apply(root, mutant)
+        status, seconds, _ = run_tests(root, mutant.tests)
+        (root / mutant.file).write_text(before)
+        if status == 0:
+            survived.append(i)
+        verdict = "caught" if status != 0 else "survived"
+        print(f"{i:2d}. {verdict:8s} {seconds:5.0f} s  {mutant.promise}",  # noqa: T201
+              flush=True)
+    return survived
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", type=int, nargs="+", help="row numbers (from 1)")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="rows tried at once, each in its own copy")
+    parser.add_argument("--list", action="store_true", help="list the rows")
+    args = parser.parse_args()
+    rows = [(i, m) for i, m in enumerate(ROWS, 1) if not args.only or i in args.only]
+    if args.list:
+        for i, mutant in rows:
+            print(f"{i:2d}. {mutant.promise} ({mutant.file})")  # noqa: T201
+        return 0
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
+        roots = [scratch_copy(Path(tmp) / str(j)) for j in range(args.jobs)]
+        for _, mutant in rows:  # every original is there before anything runs
+            (roots[0] / mutant.file).write_text(apply(roots[0], mutant))
+        tests = tuple(dict.fromkeys(t for _, m in rows for t in m.tests))
+        status, seconds, tail = run_tests(roots[0], tests)
+        print(f"unmutated: {len(tests)} tests, exit {status}, {seconds:.0f} s",  # noqa: T201
+              flush=True)
+        if status != 0:
+            print(tail)  # noqa: T201
+            return 2
+        with ThreadPoolExecutor(args.jobs) as pool:
+            shares = pool.map(try_rows, roots,
+                              [rows[j::args.jobs] for j in range(args.jobs)])
+            survived = sorted(i for share in shares for i in share)
+    print(f"\n{len(rows)} rows, {len(rows) - len(survived)} caught, "  # noqa: T201
+          f"{len(survived)} survived {survived or ''} in "
+          f"{time.monotonic() - started:.0f} s ({args.jobs} at a time)")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
