@@ -29,6 +29,8 @@ def copy_frame(db_url: str, table: str, frame: pd.DataFrame) -> None:
     try:
         with conn, conn.cursor() as cur:
             copy_into(cur, table, frame)
+            # As ingest does after a large write: planner statistics.
+            cur.execute(f"ANALYZE {table}")
     finally:
         conn.close()
 
