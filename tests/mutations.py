@@ -161,6 +161,12 @@ ROWS = [
        "a run's naive as_of is UTC",
        "tests/test_clock.py::"
        "test_run_time_reads_naive_times_as_utc_and_converts_others"),
+    _m("src/windpower/store/ingest.py",
+       "from windpower.store.readers import read_turbines\n",
+       "from windpower.store.readers import read_turbines\n"
+       "from windpower.datasets.files import read_rows as _read_rows  # noqa\n",
+       "the store never imports a floor above it (no wrong-way arrows)",
+       "tests/test_layers.py"),
 ]
 
 
