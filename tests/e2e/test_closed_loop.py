@@ -1,7 +1,7 @@
 """The closed loop on the running stack, its clock driven by ``as_of``.
 
     docker compose up -d --wait
-    docker compose run --rm trainer pytest -m closed_loop -s
+    docker compose run --rm trainer pytest -m closed_loop -s -k "not served_by"
 
 Through the served deployments, as the schedules and triggers would: ingest at a
 simulated time (the demo farm, with or without a fault; its
@@ -10,8 +10,11 @@ the same time. A ``windpower.model.degraded`` event must start training by itsel
 (its trigger); the test only drives the clock, watches and prints a line per step.
 
 It moves the stack's data up to three weeks into the simulated future: run it on a
-throwaway stack (not in CI: about 16 minutes). It waits for a fresh stack's first
-forecast before it starts.
+throwaway stack (about 16 minutes). It waits for a fresh stack's first forecast
+before it starts. Its short form, `-k served_by_the_retrained_champion` (a fault
+detected, one triggered training, the new champion serving), is CI's last step;
+run one fault test per stack (the second would meet a champion already rebased on
+the first one's fault).
 """
 
 import time
@@ -161,14 +164,16 @@ def test_fourteen_days_without_a_fault_trigger_no_retraining():
     assert _triggered_trainings(began) == []
 
 
-def test_a_fault_is_detected_retrained_away_and_forecasts_recover():
-    began = datetime.now(UTC)
+def _detect_and_retrain(began: datetime) -> tuple[dict, pd.Timestamp, int, int]:
+    """A fault injected from a windy day on, ingested and judged every 12 h until
+    named; its one triggered training and promoted champion. Returns the fault,
+    the detection time, the champion versions before and after."""
     onset = _windy_onset(_newest_reading().ceil("D") + DAY)
     fault = {"turbine_id": FAULTY, "start": onset.isoformat(), "loss": LOSS,
              "above_wind_speed": 8.0}
     before = _champion_version()
     # From the day before the onset: that day's forecasts are the pre-fault level.
-    start = as_of = onset - DAY
+    as_of = onset - DAY
     named = []
     _ingest(as_of, fault)
     while not named and as_of < onset + 3 * DAY:
@@ -187,6 +192,26 @@ def test_a_fault_is_detected_retrained_away_and_forecasts_recover():
     assert trainings[0].state.is_completed()
     after = _champion_version()
     assert after > before, "the retrained model was not promoted"
+    return fault, as_of, before, after
+
+
+def test_a_fault_is_served_by_the_retrained_champion():
+    """The short form (CI): detected, exactly one triggered training, a promoted
+    champion, and the next forecast scored by it."""
+    began = datetime.now(UTC)
+    fault, as_of, _, after = _detect_and_retrain(began)
+    _ingest(as_of + STEP, fault)
+    served = query("SELECT DISTINCT model_version FROM predictions "
+                   "WHERE issued_at = (SELECT max(issued_at) FROM predictions)")
+    assert served == [(after,)], f"the newest forecast was scored by {served}"
+    time.sleep(TRIGGER_WAIT_S)
+    assert len(_triggered_trainings(began)) == 1, "retrained more than once"
+
+
+def test_a_fault_is_detected_retrained_away_and_forecasts_recover():
+    began = datetime.now(UTC)
+    fault, as_of, before, after = _detect_and_retrain(began)
+    start = pd.Timestamp(fault["start"]) - DAY
 
     # The new champion's forecasts of the first two whole days after the detection.
     first = as_of.ceil("D")

@@ -25,7 +25,7 @@ from windpower.store.readers import read_turbines
 logger = logging.getLogger(__name__)
 # A write this large refreshes the table's planner statistics at once: queries
 # planned without them (a fresh back-fill, before autovacuum's next pass) chose
-# plans 30x slower (the monitoring queries: 11 s instead of 0.3 s).
+# far slower plans (docs/performance.md).
 ANALYZE_AFTER_ROWS = 50_000
 TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
           "forecast": ("weather_forecasts", ["issued_at", "timestamp", "turbine_id"]),
