@@ -57,7 +57,7 @@ def test_figure_dataset_logs_png(mlflow_store):
 
 
 def test_champion_dataset_none_when_nothing_registered(mlflow_store):
-    assert ChampionModelDataset("windpower").load() is None
+    assert ChampionModelDataset("default").load() is None
 
 
 def test_champion_dataset_server_error_is_not_none(monkeypatch):
@@ -65,7 +65,7 @@ def test_champion_dataset_server_error_is_not_none(monkeypatch):
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
     with pytest.raises(DatasetError):
-        ChampionModelDataset("windpower").load()
+        ChampionModelDataset("default").load()
 
 
 def _project_catalog(tmp_path, *names: str) -> DataCatalog:
@@ -96,14 +96,15 @@ def test_catalog_model_and_reports_round_trip(tmp_path):
     loaded = catalog.load("champion_decision")
     assert loaded["alias"] == "champion" and math.isnan(loaded["champion_mae"])
     # Versioned: each run's decision is kept next to the earlier ones.
-    versions = list((tmp_path / "data/08_reporting/champion_decision.json").iterdir())
+    versions = list(
+        (tmp_path / "data/08_reporting/default/champion_decision.json").iterdir())
     assert [v.name for v in versions] == ["2026-01-01T00.00.00.000Z"]
 
 
 def test_store_dataset_needs_url(monkeypatch):
     monkeypatch.delenv("WINDPOWER_DB_URL", raising=False)
     with pytest.raises(DatasetError, match="set WINDPOWER_DB_URL"):
-        ReadingsDataset().load()
+        ReadingsDataset(site="default").load()
 
 
 def test_store_dataset_retries_then_fails_readably(monkeypatch):

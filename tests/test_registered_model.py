@@ -22,10 +22,10 @@ def loaded_model(tmp_path_factory, trained_bundle, model_tables):
     with pytest.MonkeyPatch.context() as monkeypatch:
         use_mlflow_store(tmp_path_factory.mktemp("registry"), monkeypatch)
         with mlflow.start_run():
-            RegisteredModelDataset("windpower").save(
+            RegisteredModelDataset("default").save(
                 {"bundle": trained_bundle, "alias": "champion",
                  "input_example": example})
-        yield mlflow.pyfunc.load_model("models:/windpower@champion")
+        yield mlflow.pyfunc.load_model("models:/windpower-default@champion")
 
 
 def _forms(forecast: pd.DataFrame) -> dict[str, pd.DataFrame]:

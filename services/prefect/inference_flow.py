@@ -21,25 +21,42 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.flows.guard import run_guarded
-from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.parameters import (
+    KEDRO_ENV,
+    PARAMS,
+    SITE,
+    site_run_name,
+)
 from windpower.orchestration.flows.specs import INFERENCE
 from windpower.orchestration.flows.tasks import publish_inference_report
 from windpower.orchestration.serving.cli import main
 
 
 @flow(name=INFERENCE.name, description=INFERENCE.description,
-      timeout_seconds=INFERENCE.timeout_seconds)
+      flow_run_name=site_run_name, timeout_seconds=INFERENCE.timeout_seconds)
 def inference_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
-                   params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
-    """Predict once (never two at a time) and publish the inference report.
+                   params: dict[str, Any] | None = PARAMS,
+                   site: str | None = SITE) -> dict[str, Any]:
+    """Predict a site's power once (never two at a time per site) and publish the
+    inference report; no site: every site.
 
     Args:
         as_of: Score the newest forecast issued up to this time (default: now).
 
     Returns:
-        The ``inference_summary`` of the Kedro run.
+        The ``inference_summary`` of the Kedro run (per site, for every site).
     """
-    _, summary = run_guarded(INFERENCE, as_of, kedro_env, params)
+    if not site:
+        from windpower.orchestration.flows.sites import fan_out  # noqa: PLC0415
+
+        return fan_out(INFERENCE, as_of, {"kedro_env": kedro_env, "params": params},
+                       lambda one, at: _predict(one, at, kedro_env, params))
+    return _predict(site, as_of, kedro_env, params)
+
+
+def _predict(site: str, as_of: datetime | None, kedro_env: str | None,
+             params: dict[str, Any] | None) -> dict[str, Any]:
+    _, summary = run_guarded(INFERENCE, site, as_of, kedro_env, params)
     publish_inference_report(summary)
     return summary
 

@@ -44,7 +44,7 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
         ContractError: a file was refused (after every other one was stored).
     """
     # Imported here: the serving process stays light (serving.cli.serve).
-    from windpower.demo_farm import demo_farm_from_params  # noqa: PLC0415
+    from windpower.demo_farm import demo_sites  # noqa: PLC0415
     from windpower.orchestration.flows.demo import (  # noqa: PLC0415
         stream_demo_forecasts,
         stream_demo_readings,
@@ -70,17 +70,18 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
     use_demo = bool(demo["enabled"]) and not os.environ.get("SCADA_PATH")
     with run_exclusively(INGEST.limit):
         inbox = project_root() / conf["inbox_dir"]
-        files = [ingest_one_file(path, kind, stamp, rules)
-                 for path, kind in new_files(inbox)]
-        readings, forecasts = [], {"issued": []}
-        if use_demo:
-            farm = demo_farm_from_params(demo)
-            readings = stream_demo_readings(farm, demo["history_days"], stamp, rules)
-            forecasts = stream_demo_forecasts(farm, demo, stamp, rules)
+        files = [ingest_one_file(path, kind, site, stamp, rules)
+                 for path, kind, site in new_files(inbox)]
+        readings, forecasts = {}, {}
+        for site in demo_sites(demo) if use_demo else []:
+            readings[site.site_id] = stream_demo_readings(
+                site, demo["history_days"], stamp, rules)
+            forecasts[site.site_id] = stream_demo_forecasts(site, demo, stamp, rules)
     summary = {"as_of": stamp.isoformat(), "files": files,
                "demo_readings": readings, "demo_forecasts": forecasts}
     publish_ingest_report(summary)
-    announce(summary)
+    announce(summary, sorted({f["site"] for f in files if f["status"] == "ingested"}
+                             | set(readings)))
     raise_first_refusal(files)
     return summary
 

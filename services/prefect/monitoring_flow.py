@@ -21,7 +21,12 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.flows.guard import run_guarded
-from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.parameters import (
+    KEDRO_ENV,
+    PARAMS,
+    SITE,
+    site_run_name,
+)
 from windpower.orchestration.flows.specs import MONITORING
 from windpower.orchestration.flows.tasks import publish_monitoring_report
 from windpower.orchestration.serving.cli import main
@@ -29,20 +34,33 @@ from windpower.orchestration.serving.events import emit_degradation_event
 
 
 @flow(name=MONITORING.name, description=MONITORING.description,
-      timeout_seconds=MONITORING.timeout_seconds)
+      flow_run_name=site_run_name, timeout_seconds=MONITORING.timeout_seconds)
 def monitoring_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
-                    params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
-    """Monitor once (never two at a time), report, and announce a degradation.
+                    params: dict[str, Any] | None = PARAMS,
+                    site: str | None = SITE) -> dict[str, Any]:
+    """Monitor a site once (never two at a time per site), report, and announce a
+    degradation of its model; no site: every site.
 
     Args:
         as_of: Judge the forecasts of target times up to this time (default: now).
 
     Returns:
-        The ``monitoring_summary``: degradation report and quality per band.
+        The ``monitoring_summary``: degradation report and quality per band (per
+        site, for every site).
     """
-    stamp, summary = run_guarded(MONITORING, as_of, kedro_env, params)
+    if not site:
+        from windpower.orchestration.flows.sites import fan_out  # noqa: PLC0415
+
+        return fan_out(MONITORING, as_of, {"kedro_env": kedro_env, "params": params},
+                       lambda one, at: _monitor(one, at, kedro_env, params))
+    return _monitor(site, as_of, kedro_env, params)
+
+
+def _monitor(site: str, as_of: datetime | None, kedro_env: str | None,
+             params: dict[str, Any] | None) -> dict[str, Any]:
+    stamp, summary = run_guarded(MONITORING, site, as_of, kedro_env, params)
     publish_monitoring_report(summary)
-    emit_degradation_event(summary, stamp.isoformat())
+    emit_degradation_event(site, summary, stamp.isoformat())
     return summary
 
 

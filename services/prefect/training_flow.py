@@ -22,7 +22,12 @@ from typing import Any
 from prefect import flow
 
 from windpower.orchestration.flows.guard import run_guarded
-from windpower.orchestration.flows.parameters import KEDRO_ENV, PARAMS
+from windpower.orchestration.flows.parameters import (
+    KEDRO_ENV,
+    PARAMS,
+    SITE,
+    site_run_name,
+)
 from windpower.orchestration.flows.specs import TRAINING
 from windpower.orchestration.flows.tasks import link_mlflow_run, publish_training_report
 from windpower.orchestration.serving.cli import main
@@ -30,24 +35,35 @@ from windpower.orchestration.serving.events import emit_model_promoted
 
 
 @flow(name=TRAINING.name, description=TRAINING.description,
-      timeout_seconds=TRAINING.timeout_seconds)
+      flow_run_name=site_run_name, timeout_seconds=TRAINING.timeout_seconds)
 def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV,
-                  params: dict[str, Any] | None = PARAMS) -> dict[str, Any]:
-    """Train once (never two at a time), publish the training report and announce
-    a new champion.
+                  params: dict[str, Any] | None = PARAMS,
+                  site: str | None = SITE) -> dict[str, Any]:
+    """Train a site's model once (never two at a time per site), publish the
+    training report and announce a new champion; no site: every site.
 
     Args:
         as_of: Train on what was stored up to this time (default: now; for a
             history that ended long ago, the end of that history).
 
     Returns:
-        The ``training_summary`` of the Kedro run.
+        The ``training_summary`` of the Kedro run (per site, for every site).
     """
-    stamp, summary = run_guarded(TRAINING, as_of, kedro_env, params)
+    if not site:
+        from windpower.orchestration.flows.sites import fan_out  # noqa: PLC0415
+
+        return fan_out(TRAINING, as_of, {"kedro_env": kedro_env, "params": params},
+                       lambda one, at: _train(one, at, kedro_env, params))
+    return _train(site, as_of, kedro_env, params)
+
+
+def _train(site: str, as_of: datetime | None, kedro_env: str | None,
+           params: dict[str, Any] | None) -> dict[str, Any]:
+    stamp, summary = run_guarded(TRAINING, site, as_of, kedro_env, params)
     link = link_mlflow_run(summary["mlflow_run_id"], return_state=True)
     publish_training_report(summary, link.result() if link.is_completed() else None)
     if summary.get("alias") == "champion":
-        emit_model_promoted(stamp.isoformat(), int(summary["model_version"]),
+        emit_model_promoted(site, stamp.isoformat(), int(summary["model_version"]),
                             str(summary["mlflow_run_id"]))
     return summary
 

@@ -49,17 +49,22 @@ class MlflowRunHook:
         experiment = _experiment(pipeline)
         if experiment is None:
             return
+        runtime = run_params.get("runtime_params") or {}
+        site = runtime.get("site")
         if mlflow.active_run() is None:
             mlflow.set_experiment(experiment)
             # Without this MLflow 3's UI opens the experiment as a GenAI (traces)
             # page; this is model training, so show the runs, metrics and plots.
             mlflow.set_experiment_tag("mlflow.experimentKind", EXPERIMENT_KIND)
-            mlflow.start_run()
+            # Named after its site, so the runs list reads per farm.
+            mlflow.start_run(run_name=site)
             self._owns_run = True
+        if site:
+            mlflow.set_tag("windpower.site", str(site))
         mlflow.set_tag("kedro_session_id", _session_id(run_params))
         mlflow.set_tag("kedro_pipelines", ",".join(
             run_params.get("pipeline_names") or ["__default__"]))
-        if as_of := (run_params.get("runtime_params") or {}).get("as_of"):
+        if as_of := runtime.get("as_of"):
             # The simulated time the run saw (a replay's, or the flow's now).
             mlflow.set_tag("windpower.as_of", str(as_of))
         if flow_run_id := _prefect_flow_run_id():

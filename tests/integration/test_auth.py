@@ -91,5 +91,6 @@ def test_flows_work_with_auth_on(auth_servers, tmp_path: Path, monkeypatch):
     with temporary_settings(settings):
         state = training_flow(return_state=True)
     assert state.is_completed(), state
-    champion = mlflow.MlflowClient().get_model_version_by_alias("windpower", "champion")
+    champion = mlflow.MlflowClient().get_model_version_by_alias(
+        "windpower-default", "champion")
     assert champion.version == "1"

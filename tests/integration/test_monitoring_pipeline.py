@@ -15,7 +15,7 @@ from tests.internals import track_to
 from tests.project_copy import make_project
 
 pytestmark = pytest.mark.integration
-MODEL = "windpower"
+MODEL = "windpower-default"
 START, DAYS = "2026-03-01T00:00Z", 14
 AS_OF = "2026-03-15T00:00Z"
 KEY = ["day", "turbine_id", "horizon_band", "model_version"]

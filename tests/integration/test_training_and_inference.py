@@ -28,7 +28,7 @@ from windpower.store import migrate
 from windpower.store.ingest import ingest_file
 
 pytestmark = pytest.mark.integration
-MODEL = "windpower"
+MODEL = "windpower-default"
 
 
 def _count_predictions(db_url: str) -> int:

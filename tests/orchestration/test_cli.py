@@ -76,10 +76,14 @@ def test_serve_config_triggers_carry_the_event_time() -> None:
     missing, degraded = config.triggers()
     assert missing.expect == {MISSING_EVENT}
     assert degraded.expect == {DEGRADED_EVENT}
-    # The triggered run trains at the time the event speaks of, not the wall clock.
+    # The triggered run trains the event's site, at the time the event speaks of,
+    # not the wall clock's.
     assert missing.parameters == degraded.parameters == {
-        "as_of": "{{ event.payload.as_of }}"}
+        "as_of": "{{ event.payload.as_of }}", "site": "{{ event.payload.site }}"}
     assert degraded.within == timedelta(hours=6)  # at most one retraining per 6 h
+    # ... per site: each site's model is its own resource, with its own bucket.
+    assert degraded.for_each == {"prefect.resource.id"}
+    assert degraded.match.get("prefect.resource.id") == ["windpower.model.*"]
 
 
 def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None:
@@ -99,7 +103,9 @@ def test_main_help_explains_both_commands(capsys: pytest.CaptureFixture) -> None
 def test_served_flows_describe_every_parameter_in_the_run_form(served) -> None:
     # The deployment's parameter schema is the form of "Run > Custom run" in the UI.
     fields = served.parameters.model_dump()["properties"]
-    assert set(fields) == {"as_of", "kedro_env", "params"}
+    # Ingest covers every site in one run; the others run per site.
+    per_site = {"site"} if served is not ingest_flow else set()
+    assert set(fields) == {"as_of", "kedro_env", "params"} | per_site
     assert all(field.get("description") for field in fields.values()), fields
     assert all(field["default"] is None for field in fields.values()), fields
 

@@ -59,9 +59,14 @@ def test_compose_serves_each_declared_flow_with_its_schedule_overrides(spec) -> 
         assert f"{variable}=" in example, variable
 
 
-def test_guard_limits_are_the_declared_flows_slots() -> None:
-    assert FLOW_LIMITS == tuple(f"windpower-{spec.kind}" for spec in GUARDED)
-    assert len(set(FLOW_LIMITS)) == len(SERVED)
+def test_guard_limits_are_the_declared_flows_slots_per_site() -> None:
+    # Ingest covers every site in one run: one slot, created by the set-up.
+    assert FLOW_LIMITS == ("windpower-ingest",)
+    # The others hold one slot per flow and site, created on first use.
+    per_site = [spec for spec in GUARDED if spec.per_site]
+    assert {spec.kind for spec in per_site} == {"training", "inference", "monitoring"}
+    slots = {spec.limit_for(site) for spec in per_site for site in ("a", "b")}
+    assert len(slots) == 2 * len(per_site)
 
 
 def test_training_retrains_on_degradation_at_most_once_per_12_hours() -> None:

@@ -80,7 +80,9 @@ def test_pipelines_train_register_and_predict(trained):
     plots = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id,
                                                                    "plots")}
     assert "plots/reliability.png" in plots
-    assert (project / "data/02_intermediate/rejected_readings.parquet").exists()
+    # Intermediate files are kept per site: two sites never share one.
+    assert (project / "data/02_intermediate/default/rejected_readings.parquet"
+            ).exists()
 
     outputs, _ = _run(project, "inference")
     result = outputs["inference_summary"]
@@ -91,12 +93,12 @@ def test_pipelines_train_register_and_predict(trained):
     again = outputs["training_summary"]
     assert again["model_version"] == 2 and again["alias"] == "challenger"
     client = mlflow.MlflowClient()
-    champion = client.get_model_version_by_alias("windpower", "champion")
+    champion = client.get_model_version_by_alias("windpower-default", "champion")
     assert int(champion.version) == 1
 
 
 def test_registered_model_is_self_contained(trained):
-    model = mlflow.pyfunc.load_model("models:/windpower@champion")
+    model = mlflow.pyfunc.load_model("models:/windpower-default@champion")
     archive = demo_frames(**DATA)["forecast"]
     forecast = archive.loc[archive["issued_at"] == archive["issued_at"].max()]
     out = model.predict(model_input(forecast))
@@ -106,7 +108,8 @@ def test_registered_model_is_self_contained(trained):
     assert (out["predicted_power_kw"] <= 3000).all()
     meta = model.metadata
     assert meta.signature is not None
-    local = Path(mlflow.artifacts.download_artifacts("models:/windpower@champion"))
+    local = Path(mlflow.artifacts.download_artifacts(
+        "models:/windpower-default@champion"))
     assert "windpower" not in (local / "requirements.txt").read_text()
     code = [p.name for p in local.rglob("*.py")]
     assert code == ["forecast_model.py"], "only the standalone model file is logged"
@@ -119,7 +122,7 @@ def test_registered_model_loads_without_windpower(trained):
     script = (
         "import sys; sys.modules['windpower'] = None\n"
         "import mlflow, pandas as pd\n"
-        "m = mlflow.pyfunc.load_model('models:/windpower@champion')\n"
+        "m = mlflow.pyfunc.load_model('models:/windpower-default@champion')\n"
         "df = pd.DataFrame({'timestamp': pd.date_range('2026-01-01', periods=6,"
         " freq='10min'), 'turbine_id': 'T01', 'wind_speed': 9.0,"
         " 'wind_direction': 200.0, 'ambient_temperature': 3.0})\n"

@@ -8,6 +8,10 @@ from windpower.contract.header import CSV, PARQUET, csv_header, parquet_columns
 from windpower.contract.rules import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from windpower.errors import ContractError
 
+# A file may name its site in a column (else its inbox folder names it); the
+# store checks it (windpower.store.ingest.site_of).
+SITE_COLUMN = "site_id"
+
 
 def read_rows(path: Path, kind: str) -> pd.DataFrame:
     """The contract columns, plus a forecast's own ``issued_at`` when it has one
@@ -57,7 +61,7 @@ def _read_contract(path: Path, kind: str, parquet: bool
                    ) -> tuple[pd.DataFrame, list[str]]:
     """Check the header, then read only the contract columns."""
     required = REQUIRED_COLUMNS[kind]
-    known = required + OPTIONAL_COLUMNS[kind]
+    known = required + OPTIONAL_COLUMNS[kind] + [SITE_COLUMN]
     if parquet:
         columns, compression = parquet_columns(path, required), None
     else:
@@ -73,7 +77,8 @@ def _read(path: Path, parquet: bool, columns: list[str],
         return pd.read_parquet(path, columns=columns)
     # All columns, then select: with usecols pandas would silently accept a row
     # with too many fields (a shifted row); without it, such a file is refused.
-    frame = pd.read_csv(path, compression=compression, dtype={"turbine_id": str},
+    frame = pd.read_csv(path, compression=compression,
+                        dtype={"turbine_id": str, SITE_COLUMN: str},
                         low_memory=False)
     return frame[columns]
 

@@ -12,6 +12,8 @@ import mlflow
 from kedro.io import AbstractDataset, DatasetError
 from mlflow.exceptions import MlflowException
 
+from windpower.store.sites import model_name
+
 logger = logging.getLogger(__name__)
 _MISSING = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}
 
@@ -105,10 +107,11 @@ class MlflowFigureDataset(_MlflowArtifactDataset):
 
 
 class ChampionModelDataset(AbstractDataset[None, dict | None]):
-    """Load ``models:/<name>@<alias>`` as ``{"model", "version", "run_id"}``.
+    """Load the site's ``models:/windpower-<site>@<alias>`` as ``{"model",
+    "version", "run_id"}``.
 
     Args:
-        model_name: Registered model name.
+        site: The site whose model it is (``store.sites.model_name``).
         alias: Alias to resolve.
 
     Load returns None when the model or alias does not exist (the nodes decide
@@ -116,8 +119,8 @@ class ChampionModelDataset(AbstractDataset[None, dict | None]):
     read as "no champion".
     """
 
-    def __init__(self, model_name: str, alias: str = "champion"):
-        self._name, self._alias = model_name, alias
+    def __init__(self, site: str, alias: str = "champion"):
+        self._name, self._alias = model_name(site), alias
 
     def load(self) -> dict | None:
         version = resolve_alias(self._name, self._alias)

@@ -7,20 +7,21 @@ import mlflow
 from kedro.io import AbstractDataset, DatasetError
 
 from windpower.datasets.mlflow_datasets import resolve_alias
+from windpower.store.sites import model_name
 
 logger = logging.getLogger(__name__)
 
 
 class ChampionRunDataset(AbstractDataset[None, dict | None]):
-    """The training run behind ``models:/<name>@<alias>``.
+    """The training run behind the site's ``models:/windpower-<site>@<alias>``.
 
     Load returns ``{"version", "run_id", "metrics", "params", "tags",
     "start_time"}`` (start time in ms since the epoch, as MLflow gives it), or
     None when there is no such alias (as ``ChampionModelDataset`` does).
     """
 
-    def __init__(self, model_name: str, alias: str = "champion"):
-        self._name, self._alias = model_name, alias
+    def __init__(self, site: str, alias: str = "champion"):
+        self._name, self._alias = model_name(site), alias
 
     def load(self) -> dict | None:
         version = resolve_alias(self._name, self._alias)

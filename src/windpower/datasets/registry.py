@@ -14,6 +14,7 @@ from kedro.io import AbstractDataset, DatasetError
 from mlflow.models import ModelSignature, infer_signature
 
 from windpower import forecast_model
+from windpower.store.sites import model_name
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,13 @@ class RegisteredModelDataset(AbstractDataset[dict, dict]):
     "model_uri"}``, so a downstream node can summarise the run.
 
     Args:
-        model_name: Registered model name (``windpower``).
+        site: The site whose model it is: registered as ``windpower-<site>``
+            (``store.sites.model_name``).
         artifact_name: Name of the logged model inside the run.
     """
 
-    def __init__(self, model_name: str, artifact_name: str = "model"):
-        self._name, self._artifact = model_name, artifact_name
+    def __init__(self, site: str, artifact_name: str = "model"):
+        self._name, self._artifact = model_name(site), artifact_name
         self._info: dict | None = None
 
     def save(self, data: dict) -> None:

@@ -74,19 +74,23 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         key: Primary-key columns.
         as_of: Given, the run's time is recorded in the rows' ``as_of`` column
             (null: now).
+        site: Given, the rows are the run's site's (its ``site_id`` column):
+            nodes never handle the site, so features cannot mix two.
         url_env: Environment variable holding the libpq URL.
     """
 
     def __init__(self, table: str, key: list[str], *, as_of: str | None = "",  # noqa: PLR0913
-                 url_env: str = "WINDPOWER_DB_URL", retries: int = 5,
-                 backoff_seconds: float = 1.0):
+                 site: str | None = None, url_env: str = "WINDPOWER_DB_URL",
+                 retries: int = 5, backoff_seconds: float = 1.0):
         self._table, self._key, self._url_env = table, list(key), url_env
-        self._as_of = as_of
+        self._as_of, self._site = as_of, site
         self._retries, self._backoff = retries, backoff_seconds
 
     def save(self, data: pd.DataFrame) -> None:
         if self._as_of != "":
             data = data.assign(as_of=run_time(self._as_of))
+        if self._site is not None:
+            data = data.assign(site_id=self._site)
         conn = connect(self._url_env, self._retries, self._backoff)
         try:
             with conn:
@@ -100,10 +104,11 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         conn = connect(self._url_env, self._retries, self._backoff)
         try:
             with conn:
-                return read_query(conn, sql.SQL("SELECT * FROM {}").format(
-                    sql.Identifier(self._table)))
+                return read_query(conn, sql.SQL(
+                    "SELECT * FROM {} WHERE site_id = %(site)s OR %(site)s IS NULL"
+                ).format(sql.Identifier(self._table)), {"site": self._site})
         finally:
             conn.close()
 
     def _describe(self) -> dict[str, Any]:
-        return {"table": self._table, "key": self._key}
+        return {"table": self._table, "key": self._key, "site": self._site}

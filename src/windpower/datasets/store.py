@@ -3,7 +3,7 @@
 Every flow reads its inputs from, and writes its outputs to, the database named by
 ``$WINDPOWER_DB_URL``, so a run behaves the same on any host that reaches it.
 ``as_of`` (ISO time, None: now) bounds what a run may see, so a replay or a test
-can run at any simulated time.
+can run at any simulated time; ``site`` is the one wind farm a run reads.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     table = ""
 
-    def __init__(self, as_of: str | None = None, url_env: str = "WINDPOWER_DB_URL",
-                 retries: int = 5, backoff: float = 1.0):
-        self._as_of, self._url_env = as_of, url_env
+    def __init__(self, site: str, as_of: str | None = None,
+                 url_env: str = "WINDPOWER_DB_URL", retries: int = 5,
+                 backoff: float = 1.0):
+        self._site, self._as_of, self._url_env = site, as_of, url_env
         self._retries, self._backoff = retries, backoff
 
     def _connect(self):
@@ -57,14 +58,14 @@ class _StoreDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
                            f"writes {self.table}")
 
     def _describe(self) -> dict[str, Any]:
-        return {"table": self.table, "as_of": self._as_of}
+        return {"table": self.table, "site": self._site, "as_of": self._as_of}
 
 
-def training_end(conn, as_of: pd.Timestamp) -> pd.Timestamp:
+def training_end(conn, site: str, as_of: pd.Timestamp) -> pd.Timestamp:
     """Where a training window ends: ``as_of``, or, for a history that ended more
     than a day before it (your own data, loaded once), just after its newest
     reading: the newest window the data has, said in the log."""
-    end = history_end(conn, as_of)
+    end = history_end(conn, site, as_of)
     if end is None:
         return as_of
     logger.warning("the newest reading is from %s, long before %s: training on "
@@ -79,7 +80,7 @@ class TurbinesDataset(_StoreDataset):
     table = "turbines"
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        return read_turbines(conn, as_of)
+        return read_turbines(conn, self._site, as_of)
 
 
 class _TrainingWindowDataset(_StoreDataset):
@@ -91,8 +92,8 @@ class _TrainingWindowDataset(_StoreDataset):
         self._window = pd.Timedelta(days=float(window_days))
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        end = training_end(conn, as_of)
-        frame = self._read_window(conn, end - self._window, end)
+        end = training_end(conn, self._site, as_of)
+        frame = self._read_window(conn, self._site, end - self._window, end)
         logger.info("read %d rows of %s in the %s before %s", len(frame), self.table,
                     self._window, end)
         return frame
@@ -124,7 +125,7 @@ class ReadingsBeforeDataset(_StoreDataset):
         self._span = pd.Timedelta(hours=float(hours))
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        return read_readings(conn, as_of - self._span, as_of)
+        return read_readings(conn, self._site, as_of - self._span, as_of)
 
 
 class WeatherForecastDataset(_StoreDataset):
@@ -133,7 +134,7 @@ class WeatherForecastDataset(_StoreDataset):
     table = "weather_forecasts"
 
     def _read(self, conn, as_of: pd.Timestamp) -> pd.DataFrame:
-        frame = latest_weather_forecast(conn, as_of)
+        frame = latest_weather_forecast(conn, self._site, as_of)
         if not frame.empty:
             logger.info("scoring the weather forecast issued at %s (%d rows)",
                         frame["issued_at"].iloc[0], len(frame))

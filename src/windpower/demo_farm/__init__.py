@@ -13,9 +13,12 @@ curtailment, icing, gaps, NaNs, duplicates, out-of-range values.
 
 from windpower.demo_farm.farm import (
     DemoFarm,
+    DemoSite,
     Fault,
     demo_farm_from_params,
+    demo_sites,
     forecast_issue_times,
 )
 
-__all__ = ["DemoFarm", "Fault", "demo_farm_from_params", "forecast_issue_times"]
+__all__ = ["DemoFarm", "DemoSite", "Fault", "demo_farm_from_params", "demo_sites",
+           "forecast_issue_times"]

@@ -147,9 +147,48 @@ def forecast_issue_times(start, end, every_hours: int = 6) -> pd.DatetimeIndex:
     return pd.date_range(first, end, freq=f"{every_hours}h")
 
 
-def demo_farm_from_params(params: dict) -> DemoFarm:
-    """The demo farm of the ``ingest.demo_farm`` parameters (or of ``ingest``)."""
+@dataclass(frozen=True)
+class DemoSite:
+    """One demo wind farm: where it is and the farm that streams its data."""
+
+    site_id: str
+    name: str
+    farm: DemoFarm
+    latitude: float | None = None
+    longitude: float | None = None
+    time_zone: str = "UTC"
+
+
+def demo_sites(params: dict) -> list[DemoSite]:
+    """The ``n_sites`` demo farms of the ``ingest.demo_farm`` parameters: the
+    listed ``sites`` first, then made-up ones (``demo-3``, ...: seed 42 + n, 6
+    turbines). The ``fault`` goes to its ``site_id`` (default: the first site)."""
     conf = params.get("demo_farm", params)
+    listed = list(conf.get("sites") or [])
+    n_sites = int(conf.get("n_sites", len(listed) or 1))
+    specs = [dict(s) for s in listed[:n_sites]] + [
+        {"site_id": f"demo-{n}", "name": f"Demo {n}", "seed": 42 + n}
+        for n in range(len(listed) + 1, n_sites + 1)]
+    fault = dict(conf.get("fault") or {})
+    faulty = fault.pop("site_id", specs[0]["site_id"] if specs else None)
+    return [_demo_site(spec, Fault(**fault) if fault and faulty == spec["site_id"]
+                       else None) for spec in specs]
+
+
+def _demo_site(spec: dict, fault: Fault | None) -> DemoSite:
+    rest = {k: v for k, v in spec.items()
+            if k not in ("site_id", "name", "seed", "n_turbines")}
+    farm = DemoFarm(seed=int(spec.get("seed", 42)),
+                    n_turbines=int(spec.get("n_turbines", 6)), fault=fault)
+    return DemoSite(spec["site_id"], spec.get("name", spec["site_id"]), farm, **rest)
+
+
+def demo_farm_from_params(params: dict) -> DemoFarm:
+    """The first demo farm of the ``ingest.demo_farm`` parameters (or of
+    ``ingest``), with the fault if it is the fault's site."""
+    conf = params.get("demo_farm", params)
+    if conf.get("sites"):
+        return demo_sites({**conf, "n_sites": 1})[0].farm
     fault = conf.get("fault")
     return DemoFarm(seed=int(conf.get("seed", 42)),
                     n_turbines=int(conf.get("n_turbines", 6)),

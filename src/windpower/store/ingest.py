@@ -21,15 +21,18 @@ from windpower.contract.split import rejected_table, split_rows
 from windpower.errors import ContractError
 from windpower.store.load import copy_frame, upsert_frame
 from windpower.store.readers import read_turbines
+from windpower.store.sites import DEFAULT_SITE, require_site
 
 logger = logging.getLogger(__name__)
 # A write this large refreshes the table's planner statistics at once: queries
 # planned without them (a fresh back-fill, before autovacuum's next pass) chose
 # far slower plans (docs/performance.md).
 ANALYZE_AFTER_ROWS = 50_000
-TABLES = {"scada": ("readings", ["turbine_id", "timestamp"]),
-          "forecast": ("weather_forecasts", ["issued_at", "timestamp", "turbine_id"]),
-          "turbines": ("turbines", ["turbine_id"])}
+# Each kind's table and key; every key starts with the site.
+TABLES = {"scada": ("readings", ["site_id", "turbine_id", "timestamp"]),
+          "forecast": ("weather_forecasts",
+                       ["site_id", "issued_at", "timestamp", "turbine_id"]),
+          "turbines": ("turbines", ["site_id", "turbine_id"])}
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
-                params: dict, kind: str | None = None) -> IngestResult:
+                params: dict, kind: str | None = None,
+                site: str = DEFAULT_SITE) -> IngestResult:
     """Ingest one contract file, or skip it if its bytes were ingested before.
 
     Args:
@@ -72,6 +76,8 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
         params: The row rules: the run's data_processing parameters.
         kind: What the user declared the file to be (``scada``, ``forecast``,
             ``turbines``); None: its header must leave no doubt.
+        site: The site the file was given for (its inbox folder); a
+            ``site_id`` column in the file names it instead.
 
     Returns:
         The result; a refused file has status ``refused`` and the contract error.
@@ -89,7 +95,9 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
         try:
             kind = detect_kind(path, kind)
             raw = read_rows(path, kind)
-            result = _store(conn, kind, raw, path.name, as_of=as_of, params=params)
+            site, raw = site_of(raw, site, path.name)
+            result = _store(conn, kind, raw, path.name, as_of=as_of, params=params,
+                            site=site)
         except ContractError as exc:
             cur.execute("ROLLBACK TO SAVEPOINT ingest_file")
             logger.warning("%s refused: %s", path.name, exc)
@@ -98,10 +106,32 @@ def ingest_file(conn: Connection, path: Path, as_of: pd.Timestamp, *,
         result = replace(result, sha256=digest)
         cur.execute(
             "INSERT INTO ingested_files (sha256, name, size_bytes, kind, rows_accepted,"
-            " rows_rejected, status, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            " rows_rejected, status, error, site_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (digest, path.name, size, result.kind, result.rows_accepted,
-             result.rows_rejected, result.status, result.error))
+             result.rows_rejected, result.status, result.error,
+             site if result.status == "ingested" else None))
     return result
+
+
+def site_of(raw: pd.DataFrame, site: str, source: str) -> tuple[str, pd.DataFrame]:
+    """The file's site and its rows without the ``site_id`` column: the column,
+    when the file has one, names one site for every row.
+
+    Raises:
+        ContractError: rows naming more than one site, or a site other than the
+            folder's.
+    """
+    if "site_id" not in raw.columns:
+        return site, raw
+    named = raw["site_id"].astype(str).str.strip().unique()
+    if len(named) != 1:
+        raise ContractError(source, "site_id", "one site per file: the rows name "
+                            f"{sorted(named)[:5]}")
+    if site != DEFAULT_SITE and named[0] != site:
+        raise ContractError(source, "site_id", f"rows name site '{named[0]}' but "
+                            f"the file was given for site '{site}'")
+    return str(named[0]), raw.drop(columns="site_id")
 
 
 def turbines_first(path: Path, kind: str | None = None) -> int:
@@ -113,18 +143,20 @@ def turbines_first(path: Path, kind: str | None = None) -> int:
 
 
 def ingest_files(conn: Connection, paths: list[Path], as_of: pd.Timestamp, *,
-                 params: dict) -> list[IngestResult]:
+                 params: dict, site: str = DEFAULT_SITE) -> list[IngestResult]:
     """Ingest several files, turbine tables first (rows are checked against them).
 
     Returns:
         One result per file, in the order they were ingested.
     """
     ordered = sorted(paths, key=lambda p: (turbines_first(p), str(p)))
-    return [ingest_file(conn, path, as_of, params=params) for path in ordered]
+    return [ingest_file(conn, path, as_of, params=params, site=site)
+            for path in ordered]
 
 
 def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
-                 as_of: pd.Timestamp, *, params: dict) -> IngestResult:
+                 as_of: pd.Timestamp, *, params: dict,
+                 site: str = DEFAULT_SITE) -> IngestResult:
     """Ingest in-memory rows of ``kind`` (no ``ingested_files`` record); commits.
 
     Returns:
@@ -134,23 +166,27 @@ def ingest_frame(conn: Connection, kind: str, frame: pd.DataFrame, source: str,
     raw.attrs = {"source": source}
     with conn:
         try:
-            return _store(conn, kind, raw, source, as_of=as_of, params=params)
+            return _store(conn, kind, raw, source, as_of=as_of, params=params,
+                          site=site)
         except ContractError as exc:
             logger.warning("%s refused: %s", source, exc)
             return IngestResult(source, None, kind, 0, 0, "refused", str(exc))
 
 
 def _store(conn: Connection, kind: str, raw: pd.DataFrame, source: str, *,
-           as_of: pd.Timestamp, params: dict) -> IngestResult:
-    """Validate, upsert the accepted rows and record the rejected ones."""
+           as_of: pd.Timestamp, params: dict, site: str) -> IngestResult:
+    """Validate against the site's turbines, upsert the accepted rows and record
+    the rejected ones, all under ``site``."""
+    require_site(conn, site, source)
     rules = {**params, "as_of": as_of}
-    turbines = read_turbines(conn) if kind != "turbines" else pd.DataFrame()
+    turbines = read_turbines(conn, site) if kind != "turbines" else pd.DataFrame()
     accepted, rejected = split_rows(kind, raw, turbines, rules)
     table, key = TABLES[kind]
-    written = upsert_frame(conn, table, accepted, key)
+    written = upsert_frame(conn, table, accepted.assign(site_id=site), key)
     with conn.cursor() as cur:
         if len(rejected):
-            copy_frame(cur, "rejected_rows", rejected_table(rejected, kind, source))
+            copy_frame(cur, "rejected_rows",
+                       rejected_table(rejected, kind, source).assign(site_id=site))
         if written >= ANALYZE_AFTER_ROWS:
             cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     logger.info("%s: %s, %d rows accepted (%d written), %d rejected", source, kind,

@@ -66,84 +66,92 @@ def query_frame(conn: Connection, query: sql.Composable, columns: list[str],
     return frame
 
 
-def read_readings(conn: Connection, start: pd.Timestamp | None = None,
+def read_readings(conn: Connection, site: str, start: pd.Timestamp | None = None,
                   end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Readings with ``start < timestamp <= end`` (None: unbounded; the window
-    convention of ``windpower.clock``), contract columns.
+    """The readings of ``site`` with ``start < timestamp <= end`` (None:
+    unbounded; the window convention of ``windpower.clock``), contract columns.
 
     Returns:
         Rows sorted by turbine and time, as the validation node returns them.
     """
-    query = sql.SQL("SELECT * FROM readings WHERE {} AND {} "
+    query = sql.SQL("SELECT * FROM readings WHERE site_id = %(site)s AND {} AND {} "
                     "ORDER BY turbine_id, \"timestamp\"").format(
         sql.SQL("true" if start is None else '"timestamp" > %(start)s'),
         sql.SQL("true" if end is None else '"timestamp" <= %(end)s'))
-    return query_frame(conn, query, READING_COLUMNS, {"start": start, "end": end})
+    return query_frame(conn, query, READING_COLUMNS,
+                       {"site": site, "start": start, "end": end})
 
 
-def read_turbines(conn: Connection, as_of: pd.Timestamp | None = None
+def read_turbines(conn: Connection, site: str, as_of: pd.Timestamp | None = None
                   ) -> pd.DataFrame:
-    """The turbine table with the contract columns, sorted by id.
+    """The turbine table of ``site`` with the contract columns, sorted by id.
 
     With ``as_of``, the turbines that existed then: those with a reading stamped
     at or before it (a turbine added later is unknown to a replay of the past).
     """
-    if as_of is None:
-        return query_frame(conn, sql.SQL("SELECT * FROM turbines ORDER BY turbine_id"),
-                           TURBINE_COLUMNS)
-    query = sql.SQL(
-        "SELECT * FROM turbines t WHERE EXISTS (SELECT 1 FROM readings r WHERE "
-        "r.turbine_id = t.turbine_id AND r.\"timestamp\" <= %(as_of)s) "
-        "ORDER BY turbine_id")
-    return query_frame(conn, query, TURBINE_COLUMNS, {"as_of": as_of})
+    existed = ("true" if as_of is None else
+               "EXISTS (SELECT 1 FROM readings r WHERE r.site_id = t.site_id AND "
+               "r.turbine_id = t.turbine_id AND r.\"timestamp\" <= %(as_of)s)")
+    query = sql.SQL("SELECT * FROM turbines t WHERE site_id = %(site)s AND {} "
+                    "ORDER BY turbine_id").format(sql.SQL(existed))
+    return query_frame(conn, query, TURBINE_COLUMNS, {"site": site, "as_of": as_of})
 
 
-def last_reading_time(conn: Connection) -> pd.Timestamp | None:
-    """Time of the newest reading, or None when there is none."""
+def last_reading_time(conn: Connection, site: str | None = None
+                      ) -> pd.Timestamp | None:
+    """Time of the newest reading of ``site`` (None: of any site), or None when
+    there is none."""
     with conn.cursor() as cur:
-        cur.execute('SELECT max("timestamp") FROM readings')
+        cur.execute('SELECT max("timestamp") FROM readings '
+                    'WHERE site_id = %(site)s OR %(site)s IS NULL', {"site": site})
         newest = cur.fetchone()[0]
     return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
 
 
-def history_end(conn: Connection, now: pd.Timestamp,
+def history_end(conn: Connection, site: str, now: pd.Timestamp,
                 stale_after: pd.Timedelta = pd.Timedelta(days=1)
                 ) -> pd.Timestamp | None:
-    """Where a history loaded once ends, when it ended long ago; None for a live one.
+    """Where a site's history loaded once ends, when it ended long ago; None for a
+    live one.
 
     A history that ended more than ``stale_after`` before ``now`` (your own data,
     ingested once) is trained on its newest window: the window ending at its
     newest reading. A live feed (or an empty store) gives None: train up to now.
     """
-    newest = last_reading_time(conn)
+    newest = last_reading_time(conn, site)
     if newest is None or now - newest <= stale_after:
         return None
     return newest
 
 
-def latest_weather_forecast(conn: Connection, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The newest forecast issued at or before ``as_of``: its hours after issue.
+def latest_weather_forecast(conn: Connection, site: str, as_of: pd.Timestamp
+                            ) -> pd.DataFrame:
+    """The newest forecast for ``site`` issued at or before ``as_of``: its hours
+    after issue.
 
     Returns:
         ``issued_at`` plus the forecast contract columns (no rows if none issued).
     """
     query = sql.SQL(
-        "SELECT * FROM weather_forecasts WHERE issued_at = (SELECT max(issued_at) "
-        "FROM weather_forecasts WHERE issued_at <= %(as_of)s) "
+        "SELECT * FROM weather_forecasts WHERE site_id = %(site)s AND issued_at = "
+        "(SELECT max(issued_at) FROM weather_forecasts WHERE site_id = %(site)s "
+        "AND issued_at <= %(as_of)s) "
         "AND \"timestamp\" > issued_at ORDER BY turbine_id, \"timestamp\"")
-    return query_frame(conn, query, FORECAST_COLUMNS, {"as_of": as_of})
+    return query_frame(conn, query, FORECAST_COLUMNS, {"site": site, "as_of": as_of})
 
 
-def read_weather_forecasts(conn: Connection, start: pd.Timestamp,
+def read_weather_forecasts(conn: Connection, site: str, start: pd.Timestamp,
                            end: pd.Timestamp) -> pd.DataFrame:
-    """Every forecast issued in ``(start, end]``, as issued: the forecast archive.
+    """Every forecast for ``site`` issued in ``(start, end]``, as issued: the
+    forecast archive.
 
     Returns:
         ``issued_at`` plus the forecast contract columns, hours after the issue
         only, sorted by issue, turbine and time.
     """
     query = sql.SQL(
-        "SELECT * FROM weather_forecasts WHERE issued_at > %(start)s "
-        "AND issued_at <= %(end)s AND \"timestamp\" > issued_at "
-        "ORDER BY issued_at, turbine_id, \"timestamp\"")
-    return query_frame(conn, query, FORECAST_COLUMNS, {"start": start, "end": end})
+        "SELECT * FROM weather_forecasts WHERE site_id = %(site)s "
+        "AND issued_at > %(start)s AND issued_at <= %(end)s "
+        "AND \"timestamp\" > issued_at ORDER BY issued_at, turbine_id, \"timestamp\"")
+    return query_frame(conn, query, FORECAST_COLUMNS,
+                       {"site": site, "start": start, "end": end})

@@ -1,4 +1,4 @@
-"""Prefect tasks of the ingest flow: the demo farm's turbines, readings and weather
+"""Prefect tasks of the ingest flow: each demo site's turbines, readings and weather
 forecasts into Postgres, from the newest stored up to ``as_of``, in bounded chunks.
 """
 
@@ -10,51 +10,57 @@ from typing import Any
 import pandas as pd
 from prefect import task
 
-from windpower.demo_farm import DemoFarm, forecast_issue_times
+from windpower.demo_farm import DemoSite, forecast_issue_times
 from windpower.store import connect
 from windpower.store.ingest import IngestResult, ingest_frame
 from windpower.store.readers import last_reading_time
+from windpower.store.sites import Site, register_site
 
 STEP = pd.Timedelta(minutes=10)
 # Readings are generated and loaded this many days at a time: bounded memory.
 CHUNK_DAYS = 30
 
 
-@task(task_run_name="stream_demo_readings")
-def stream_demo_readings(farm: DemoFarm, history_days: float, as_of: pd.Timestamp,
+@task(task_run_name="stream_demo_readings {demo.site_id}")
+def stream_demo_readings(demo: DemoSite, history_days: float, as_of: pd.Timestamp,
                          rules: dict[str, Any]) -> list[dict[str, Any]]:
-    """Store the demo farm's turbines and its readings from the last stored one to
-    ``as_of`` (``history_days`` back on an empty database)."""
+    """Register the demo site, store its turbines and its readings from the last
+    stored one to ``as_of`` (``history_days`` back on an empty site)."""
     end = as_of.floor("10min") + STEP  # readings stamped up to as_of
+    farm, site, source = demo.farm, demo.site_id, f"demo-farm {demo.site_id}"
     conn = connect()
     try:
-        results = [ingest_frame(conn, "turbines", farm.turbines(), "demo-farm", as_of,
-                                params=rules)]
-        last = last_reading_time(conn)
+        register_site(conn, Site(site, demo.name, demo.time_zone, demo.latitude,
+                                 demo.longitude))
+        results = [ingest_frame(conn, "turbines", farm.turbines(), source, as_of,
+                                params=rules, site=site)]
+        last = last_reading_time(conn, site)
         start = last + STEP if last is not None else end - pd.Timedelta(
             days=history_days)
         while start < end:
             stop = min(start + pd.Timedelta(days=CHUNK_DAYS), end)
             frame = farm.readings(start, stop)
-            results.append(ingest_frame(conn, "scada", frame, "demo-farm", as_of,
-                                        params=rules))
+            results.append(ingest_frame(conn, "scada", frame, source, as_of,
+                                        params=rules, site=site))
             start = stop
     finally:
         conn.close()
     return [_summary(r) for r in results]
 
 
-@task(task_run_name="stream_demo_forecasts")
-def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
+@task(task_run_name="stream_demo_forecasts {demo.site_id}")
+def stream_demo_forecasts(demo: DemoSite, params: dict[str, Any],
                           as_of: pd.Timestamp, rules: dict[str, Any]
                           ) -> dict[str, Any]:
-    """Store the demo weather forecasts issued since the last stored one up to
-    ``as_of`` (``history_days`` back on an empty database, like the readings),
+    """Store the demo site's weather forecasts issued since the last stored one up
+    to ``as_of`` (``history_days`` back on an empty site, like the readings),
     ``CHUNK_DAYS`` of issues at a time."""
+    farm, site, source = demo.farm, demo.site_id, f"demo-farm {demo.site_id}"
     conn = connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT max(issued_at) FROM weather_forecasts")
+            cur.execute("SELECT max(issued_at) FROM weather_forecasts "
+                        "WHERE site_id = %s", (site,))
             last = cur.fetchone()[0]
         oldest = as_of - pd.Timedelta(days=params["history_days"])
         since = oldest if last is None else max(pd.Timestamp(last), oldest)
@@ -62,7 +68,7 @@ def stream_demo_forecasts(farm: DemoFarm, params: dict[str, Any],
         results = [
             ingest_frame(conn, "forecast",
                          farm.weather_forecasts(chunk, params["forecast_hours"]),
-                         "demo-farm", as_of, params=rules)
+                         source, as_of, params=rules, site=site)
             for chunk in _issue_chunks(issues)]
     finally:
         conn.close()

@@ -1,4 +1,4 @@
-"""One run of each flow at a time, whichever deployment started it."""
+"""One run of each flow per site at a time, whichever deployment started it."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Global concurrency limits, one slot each (FlowSpec.limit): the flow holds its
-# slot for the whole Kedro run. A crashed holder's lease expires, so a dead run
-# never blocks forever.
-FLOW_LIMITS = tuple(spec.limit for spec in GUARDED)
+# Global concurrency limits, one slot each (FlowSpec.limit_for: per flow and
+# site), created on first use: the flow holds its slot for the whole Kedro run, so
+# two sites train side by side and one site never twice at once. A crashed
+# holder's lease expires, so a dead run never blocks forever. The set-up creates
+# the limits that need no site.
+FLOW_LIMITS = tuple(spec.limit_for(None) for spec in GUARDED if not spec.per_site)
 # Renewed every 90 s while the run lives; after a killed run (marked CRASHED within
 # ~90 s, see setup/crashes.py) the next run waits at most this long, not Prefect's
 # 300 s.
@@ -61,11 +63,13 @@ def run_exclusively(name: str, wait_seconds: float | None = None) -> Iterator[No
 
 def run_guarded(
     spec: FlowSpec,
+    site: str,
     as_of: datetime | None,
     kedro_env: str | None,
     params: dict[str, Any] | None,
 ) -> tuple[pd.Timestamp, dict[str, Any]]:
-    """A flow's body: its pipelines at ``as_of``, holding the flow's only slot.
+    """A flow's body: its pipelines for ``site`` at ``as_of``, holding the only
+    slot of the flow at that site.
 
     Returns:
         The run's ``as_of`` and the loaded summary output of its spec.
@@ -77,8 +81,8 @@ def run_guarded(
         run_parameters,
     )
 
-    stamp, runtime = run_parameters(as_of, params)
-    with run_exclusively(spec.limit):
+    stamp, runtime = run_parameters(as_of, params, site)
+    with run_exclusively(spec.limit_for(site)):
         result = run_kedro_pipelines(
             spec.pipelines, [spec.summary], env=kedro_env, runtime_params=runtime)
     return stamp, result.outputs[spec.summary]

@@ -26,6 +26,7 @@ from windpower.orchestration.serving.events import (
 from windpower.store import connect
 from windpower.store.ingest import ingest_file, turbines_first
 from windpower.store.readers import last_reading_time
+from windpower.store.sites import DEFAULT_SITE, model_name
 
 logger = logging.getLogger(__name__)
 
@@ -36,63 +37,80 @@ ONE_OFF_VARIABLES = {"TURBINES_PATH": "turbines", "SCADA_PATH": "scada",
 # Inbox folders that declare their files' kind; files in the inbox itself are
 # of the kind their header leaves no doubt about.
 INBOX_FOLDERS = {"turbines": "turbines", "scada": "scada", "forecasts": "forecast"}
-MODEL_NAME = "windpower"
 
 
-def new_files(inbox: Path) -> list[tuple[Path, str | None]]:
-    """The one-off files named in the environment, then the inbox's files (not
-    hidden), each with its declared kind (None: from its header), turbine tables
-    first so their turbines are known, then oldest first.
+def new_files(inbox: Path, site: str = DEFAULT_SITE
+              ) -> list[tuple[Path, str | None, str]]:
+    """The one-off files named in the environment (for ``site``), then the
+    inbox's files (not hidden), each with its declared kind (None: from its
+    header) and its site, turbine tables first so their turbines are known, then
+    oldest first.
 
-    Files seen before are skipped later, by checksum. A file of any suffix is
-    handed to the contract, which refuses it by name: a user who drops
-    ``power.xlsx`` learns why it was not used.
+    ``inbox/<site>/`` (and its kind folders) holds a site's files; the inbox
+    itself and its kind folders hold ``site``'s. Files seen before are skipped
+    later, by checksum. A file of any suffix is handed to the contract, which
+    refuses it by name: a user who drops ``power.xlsx`` learns why it was not used.
     """
-    named = [(Path(os.environ[v]), kind) for v, kind in ONE_OFF_VARIABLES.items()
-             if os.environ.get(v)]
-    folders = [(inbox, None)] + [(inbox / name, kind)
-                                 for name, kind in INBOX_FOLDERS.items()]
-    dropped = sorted(((p, kind) for folder, kind in folders if folder.is_dir()
-                      for p in folder.iterdir()
-                      if p.is_file() and not p.name.startswith(".")),
-                     key=lambda f: (f[0].stat().st_mtime, f[0].name))
-    return sorted(named + dropped, key=lambda f: turbines_first(*f))
+    named = [(Path(os.environ[v]), kind, site)
+             for v, kind in ONE_OFF_VARIABLES.items() if os.environ.get(v)]
+    roots = [(inbox, site)] + ([(d, d.name) for d in sorted(inbox.iterdir())
+                                if d.is_dir() and d.name not in INBOX_FOLDERS
+                                and not d.name.startswith(".")]
+                               if inbox.is_dir() else [])
+    dropped = sorted(_dropped(roots), key=lambda f: (f[0].stat().st_mtime, f[0].name))
+    return sorted(named + dropped, key=lambda f: turbines_first(f[0], f[1]))
 
 
-def announce(summary: dict[str, Any]) -> None:
-    """Emit what the other flows act on: a new forecast to score with the
-    champion, or, on a fresh stack, readings and no champion yet."""
+def _dropped(roots: list[tuple[Path, str]]) -> list[tuple[Path, str | None, str]]:
+    """The files of each (folder, site) and of its kind folders."""
+    folders = [(root / name, kind, site) for root, site in roots
+               for name, kind in [("", None), *INBOX_FOLDERS.items()]]
+    return [(p, kind, site) for folder, kind, site in folders if folder.is_dir()
+            for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
+
+
+def announce(summary: dict[str, Any], sites: list[str]) -> None:
+    """Emit, per site, what the other flows act on: a new forecast to score with
+    the site's champion, or, on a new site, readings and no champion yet."""
     as_of = summary["as_of"]
-    if resolve_alias(MODEL_NAME) is not None:
-        issued = list(summary["demo_forecasts"]["issued"])
-        issued += [f["name"] for f in summary["files"]
-                   if f["kind"] == "forecast" and f["rows_written"]]
-        if issued:
-            emit_forecast_issued(as_of, issued)
-        return
+    for site in sites:
+        if resolve_alias(model_name(site)) is not None:
+            issued = list(summary["demo_forecasts"].get(site, {}).get("issued", []))
+            issued += [f["name"] for f in summary["files"] if f["site"] == site
+                       and f["kind"] == "forecast" and f["rows_written"]]
+            if issued:
+                emit_forecast_issued(site, as_of, issued)
+        else:
+            _ask_for_first_model(site, as_of)
+
+
+def _ask_for_first_model(site: str, as_of: str) -> None:
+    """Emit ``windpower.model.missing`` for a site with readings, unless its
+    training is already underway."""
     conn = connect()
     try:
-        newest = last_reading_time(conn)
+        newest = last_reading_time(conn, site)
     finally:
         conn.close()
     if newest is None:
         return
-    if has_run("training-flow", UNDERWAY):
-        logger.info("No champion yet; a training run is already underway.")
+    if has_run("training-flow", UNDERWAY, site=site):
+        logger.info("%s: no champion yet; a training run is already underway.", site)
         return
     # Training then announces its champion, which inference scores.
-    logger.info("Readings stored and no champion yet: asking for a first model.")
-    emit_model_missing(as_of, newest.isoformat())
+    logger.info("%s: readings stored and no champion yet: asking for a first model.",
+                site)
+    emit_model_missing(site, as_of, newest.isoformat())
 
 
-@task(task_run_name="ingest_file {path.name}")
-def ingest_one_file(path: Path, kind: str | None, as_of: pd.Timestamp,
+@task(task_run_name="ingest_file {site}/{path.name}")
+def ingest_one_file(path: Path, kind: str | None, site: str, as_of: pd.Timestamp,
                     rules: dict[str, Any]) -> dict[str, Any]:
-    """Ingest one file (skipped when its bytes were ingested before)."""
+    """Ingest one file for ``site`` (skipped when its bytes were ingested before)."""
     conn = connect()
     try:
-        result = ingest_file(conn, path, as_of, params=rules, kind=kind)
-        return asdict(result) | {"path": str(path)}
+        result = ingest_file(conn, path, as_of, params=rules, kind=kind, site=site)
+        return asdict(result) | {"path": str(path), "site": site}
     finally:
         conn.close()
 

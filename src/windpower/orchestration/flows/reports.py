@@ -114,25 +114,31 @@ def inference_markdown(summary: dict[str, Any]) -> str:
 
 
 def ingest_markdown(summary: dict[str, Any]) -> str:
-    """The ingest report: each file's fate, and what the demo farm added."""
+    """The ingest report: each file's fate, and what each demo site added."""
     files = "\n".join(
-        f"| {f['name']} | {f['kind'] or '?'} | {f['status']} | {f['rows_accepted']} "
-        f"| {f['rows_rejected']} | {f['rows_written']} | {f['error'] or ''} |"
+        f"| {f['site']} | {f['name']} | {f['kind'] or '?'} | {f['status']} "
+        f"| {f['rows_accepted']} | {f['rows_rejected']} | {f['rows_written']} "
+        f"| {f['error'] or ''} |"
         for f in summary["files"]
-    ) or "| (no new files) | | | | | | |"
-    demo = summary["demo_readings"] + [summary["demo_forecasts"]]
-    written = {"scada": 0, "forecast": 0, "turbines": 0}
-    for part in demo:
-        if part.get("kind"):
-            written[part["kind"]] += part.get("rows_written", 0)
-    issued = ", ".join(summary["demo_forecasts"]["issued"]) or "none"
+    ) or "| | (no new files) | | | | | | |"
     return (
         f"# Ingest report (as of {summary['as_of']})\n\n"
-        "| file | kind | status | accepted | rejected | new or changed | error |\n"
-        f"|---|---|---|---|---|---|---|\n{files}\n\n"
-        f"- demo farm: {written['scada']} new readings, {written['forecast']} new "
-        f"weather-forecast rows (issued {issued})\n"
+        "| site | file | kind | status | accepted | rejected | new or changed "
+        f"| error |\n|---|---|---|---|---|---|---|---|\n{files}\n\n"
+        + "".join(_demo_line(site, parts, summary["demo_forecasts"][site])
+                  for site, parts in summary["demo_readings"].items())
     )
+
+
+def _demo_line(site: str, readings: list[dict], forecasts: dict) -> str:
+    """What one demo site added."""
+    written = {"scada": 0, "forecast": 0, "turbines": 0}
+    for part in [*readings, forecasts]:
+        if part.get("kind"):
+            written[part["kind"]] += part.get("rows_written", 0)
+    issued = ", ".join(forecasts["issued"]) or "none"
+    return (f"- demo site {site}: {written['scada']} new readings, "
+            f"{written['forecast']} new weather-forecast rows (issued {issued})\n")
 
 
 def monitoring_markdown(summary: dict[str, Any], ui_url: str) -> str:

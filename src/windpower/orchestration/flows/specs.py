@@ -41,15 +41,17 @@ class FlowSpec:
     run_on_start: bool = False
     # Served by a long-running container (`<kind>-flow` in docker-compose.yml).
     is_served: bool = True
+    # Runs per site (a `site` parameter; none: every site, fanned out).
+    per_site: bool = True
 
     @property
     def name(self) -> str:
         return f"{self.kind}-flow"
 
-    @property
-    def limit(self) -> str:
-        """The global concurrency limit of one slot: one run at a time."""
-        return f"windpower-{self.kind}"
+    def limit_for(self, site: str | None) -> str:
+        """The global concurrency limit of one slot: one run at a time, per site
+        (``None``: a flow that covers every site in one run)."""
+        return f"windpower-{self.kind}" + (f"-{site}" if site else "")
 
     @property
     def entrypoint(self) -> str:
@@ -71,7 +73,7 @@ INGEST = FlowSpec(
     description="Store new readings and weather forecasts in Postgres: inbox files "
     "through the data contract, and the demo farm up to as_of.",
     served="Every 10 minutes: inbox files and the demo farm into Postgres.",
-    every_minutes=10, run_on_start=True)
+    every_minutes=10, run_on_start=True, per_site=False)
 TRAINING = FlowSpec(
     kind="training",
     description="Train on the readings of the training window before as_of, "
@@ -99,7 +101,7 @@ MAINTENANCE = FlowSpec(
     description="Retention: old windpower rows, unaliased model versions and "
     "their runs, then mlflow gc.",
     served="Delete windpower rows, model versions and runs past their retention.",
-    cron="15 3 * * *", is_served=False)
+    cron="15 3 * * *", is_served=False, per_site=False)
 
 FLOWS = {spec.kind: spec for spec in (INGEST, TRAINING, INFERENCE, MONITORING,
                                       MAINTENANCE)}

@@ -79,8 +79,10 @@ def load_parameters(
 
 
 def run_parameters(
-    as_of: datetime | None, params: dict[str, Any] | None
+    as_of: datetime | None, params: dict[str, Any] | None, site: str | None = None
 ) -> tuple[pd.Timestamp, dict[str, Any]]:
-    """The run's ``as_of`` (default now, UTC) and its Kedro runtime parameters."""
+    """The run's ``as_of`` (default now, UTC) and its Kedro runtime parameters
+    (``site``: the one wind farm the run reads; None: ``globals.site``)."""
     stamp = run_time(as_of)
-    return stamp, {**(params or {}), "as_of": stamp.isoformat()}
+    chosen = {"site": site} if site else {}
+    return stamp, {**(params or {}), **chosen, "as_of": stamp.isoformat()}

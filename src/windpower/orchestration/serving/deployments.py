@@ -87,9 +87,10 @@ UNDERWAY = (StateType.RUNNING, StateType.PENDING)
 
 
 def has_run(flow_name: str, states: tuple[StateType, ...] = (
-        StateType.COMPLETED, *UNDERWAY)) -> bool:
+        StateType.COMPLETED, *UNDERWAY), site: str | None = None) -> bool:
     """Tell whether a run of ``flow_name`` (any deployment) is in one of ``states``
-    (default: completed or underway)."""
+    (default: completed or underway); given ``site``, a run for that site or for
+    every site."""
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
@@ -98,9 +99,10 @@ def has_run(flow_name: str, states: tuple[StateType, ...] = (
                     type=FlowRunFilterStateType(any_=list(states))
                 )
             ),
-            limit=1,
+            limit=1 if site is None else 100,
         )
-    return bool(runs)
+    return any(site is None or (run.parameters or {}).get("site") in (site, None, "")
+               for run in runs)
 
 
 def start_first_run(flow_name: str, deployment_name: str) -> None:

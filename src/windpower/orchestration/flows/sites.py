@@ -1,0 +1,56 @@
+"""One run per site: a flow given no site covers every site, by Prefect's means.
+
+Inside a deployment run (scheduled, triggered or started from the UI), a flow given
+no site starts one run of its own deployment per site (``run_deployment``, each
+linked as a subflow of the first and tagged ``site:<id>``) and returns: the runs
+then go side by side, each holding its own site's slot. Outside a deployment
+(``python services/prefect/<kind>_flow.py run``, tests) the sites run one after
+another in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from prefect.deployments import run_deployment
+from prefect.runtime import deployment
+
+from windpower.clock import run_time
+from windpower.orchestration.flows.specs import FlowSpec
+from windpower.store import connect
+from windpower.store.sites import site_ids
+
+
+def every_site() -> list[str]:
+    """The registered sites, by id."""
+    conn = connect()
+    try:
+        return site_ids(conn)
+    finally:
+        conn.close()
+
+
+def fan_out(spec: FlowSpec, as_of: datetime | None, parameters: dict[str, Any],
+            run_site: Callable[[str, datetime], Any]) -> dict[str, Any]:
+    """Cover every site at ``as_of`` (decided here once, so every site's run sees
+    the same time): a deployment run per site, or, outside a deployment,
+    ``run_site(site, as_of)`` for each in turn.
+
+    Returns:
+        Per site, the started run's id (deployment) or ``run_site``'s result.
+    """
+    stamp = run_time(as_of)
+    sites = every_site()
+    name = deployment.name
+    if not name:
+        return {site: run_site(site, stamp) for site in sites}
+    started = {}
+    for site in sites:
+        run = run_deployment(
+            f"{spec.name}/{name}", timeout=0, tags=[f"site:{site}"],
+            flow_run_name=f"{site}-{stamp:%Y%m%d-%H%M}",
+            parameters={**parameters, "site": site, "as_of": stamp.isoformat()})
+        started[site] = str(run.id)
+    return started
