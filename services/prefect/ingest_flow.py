@@ -68,7 +68,7 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
     conf, rules = parameters["ingest"], parameters["data_processing"]
     demo = conf["demo_farm"]
     use_demo = bool(demo["enabled"]) and not os.environ.get("SCADA_PATH")
-    with run_exclusively(INGEST.limit):
+    with run_exclusively(INGEST.limit_for(None)):
         inbox = project_root() / conf["inbox_dir"]
         files = [ingest_one_file(path, kind, site, stamp, rules)
                  for path, kind, site in new_files(inbox)]

@@ -41,6 +41,8 @@ from windpower.demo_farm.physics import power_curve
 
 pytestmark = pytest.mark.closed_loop
 FAULTY, LOSS = "T03", 0.15
+# The fault is on the first demo site's turbine; the other site must not notice.
+SITE, OTHER = "demo-north", "demo-south"
 STEP = pd.Timedelta(hours=12)
 DAY = pd.Timedelta(days=1)
 # An event starts its run within seconds; wait this long before saying "none".
@@ -66,14 +68,15 @@ def _wait_for_first_forecast() -> None:
     """A stack just started is still ingesting its year and training: the tests
     move time only once its first forecast is stored (the last service to finish)."""
     deadline = time.monotonic() + RUN_TIMEOUT_S
-    while not query("SELECT 1 FROM predictions LIMIT 1"):
+    while query("SELECT count(DISTINCT site_id) FROM predictions")[0][0] < 2:
         if time.monotonic() > deadline:
             pytest.fail(f"the stack stored no forecast in {RUN_TIMEOUT_S} s")
         time.sleep(2)
 
 
 def _newest_reading() -> pd.Timestamp:
-    return pd.Timestamp(query("SELECT max(timestamp) FROM readings")[0][0])
+    return pd.Timestamp(query("SELECT max(timestamp) FROM readings WHERE site_id = %s",
+                              (SITE,))[0][0])
 
 
 def _runs(flow: str, since: datetime) -> list:
@@ -83,10 +86,11 @@ def _runs(flow: str, since: datetime) -> list:
     return [r for r in runs if r.created and r.created >= since]
 
 
-def _triggered_trainings(since: datetime) -> list:
-    """Training runs with an ``as_of``: started by an event (schedules and the
-    other tests start them without one)."""
-    return [r for r in _runs("training-flow", since) if r.parameters.get("as_of")]
+def _triggered_trainings(since: datetime, site: str = SITE) -> list:
+    """Training runs of ``site`` with an ``as_of``: started by an event (schedules
+    and the other tests start them without one)."""
+    return [r for r in _runs("training-flow", since) if r.parameters.get("as_of")
+            and r.parameters.get("site") == site]
 
 
 def _settled(run) -> bool:
@@ -115,17 +119,20 @@ def _ingest(as_of: pd.Timestamp, fault: dict | None = None) -> None:
     run("ingest-flow/ingest-flow", as_of=as_of.isoformat(),
         **({"params": params} if params else {}))
     _wait_quiet("inference-flow", began)
-    # The forecast of the last 6-hour boundary is stored, and was scored.
+    # The forecast of the last 6-hour boundary is stored, and was scored, per site.
     issued = as_of.floor("6h")
-    (forecast, predicted), = query(
-        "SELECT (SELECT max(issued_at) FROM weather_forecasts), "
-        "(SELECT max(issued_at) FROM predictions)")
-    assert pd.Timestamp(forecast) == issued and pd.Timestamp(predicted) == issued
+    for site in (SITE, OTHER):
+        (forecast, predicted), = query(
+            "SELECT (SELECT max(issued_at) FROM weather_forecasts WHERE site_id = %s),"
+            " (SELECT max(issued_at) FROM predictions WHERE site_id = %s)",
+            (site, site))
+        assert pd.Timestamp(forecast) == issued == pd.Timestamp(predicted), site
 
 
-def _degraded_turbines(as_of: pd.Timestamp) -> list[str]:
-    """Run monitoring at ``as_of``; the turbines its verdict names."""
-    flow_run = run("monitoring-flow/monitoring-flow", as_of=as_of.isoformat())
+def _degraded_turbines(as_of: pd.Timestamp, site: str = SITE) -> list[str]:
+    """Run the site's monitoring at ``as_of``; the turbines its verdict names."""
+    flow_run = run("monitoring-flow/monitoring-flow", as_of=as_of.isoformat(),
+                   site=site)
     report = next(a.data for a in artifacts(flow_run.id)
                   if a.key == "monitoring-report")
     verdict = next(x for x in report.splitlines() if x.startswith("- verdict:"))
@@ -140,8 +147,8 @@ def _daily_mae(day: pd.Timestamp, version: int) -> tuple[float, float]:
     ``day``, every horizon."""
     rows = dict(query(
         "SELECT turbine_id = %s, sum(mae_kw * rows) / nullif(sum(rows), 0) "
-        "FROM forecast_quality WHERE day = %s AND model_version = %s GROUP BY 1",
-        (FAULTY, day.date(), version)))
+        "FROM forecast_quality WHERE site_id = %s AND day = %s "
+        "AND model_version = %s GROUP BY 1", (FAULTY, SITE, day.date(), version)))
     return float(rows.get(True) or "nan"), float(rows.get(False) or "nan")
 
 
@@ -165,9 +172,10 @@ def _windy_onset(after: pd.Timestamp) -> pd.Timestamp:
     pytest.fail(f"no windy spell in the 60 days from {after}")
 
 
-def _champion_version() -> int:
+def _champion_version(site: str = SITE) -> int:
     client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
-    return int(client.get_model_version_by_alias("windpower", "champion").version)
+    return int(client.get_model_version_by_alias(f"windpower-{site}", "champion"
+                                                 ).version)
 
 
 def test_fourteen_days_without_a_fault_trigger_no_retraining():
@@ -189,7 +197,7 @@ def _detect_and_retrain(began: datetime) -> tuple[dict, pd.Timestamp, int, int]:
     onset = _windy_onset(_newest_reading().ceil("D") + DAY)
     fault = {"turbine_id": FAULTY, "start": onset.isoformat(), "loss": LOSS,
              "above_wind_speed": 8.0}
-    before = _champion_version()
+    before, other = _champion_version(), _champion_version(OTHER)
     # From the day before the onset: that day's forecasts are the pre-fault level.
     as_of = onset - DAY
     named = []
@@ -199,6 +207,7 @@ def _detect_and_retrain(began: datetime) -> tuple[dict, pd.Timestamp, int, int]:
         _ingest(as_of, fault)
         named = _degraded_turbines(as_of)
         print(f"{as_of}: degraded {named or 'none'} (fault from {onset})", flush=True)
+        assert _degraded_turbines(as_of, OTHER) == [], f"{OTHER} called degraded"
         assert not named or as_of > onset, "named before the fault began"
     assert named == [FAULTY], f"detected {named} by {as_of}"
     assert as_of - onset <= 2 * DAY, f"detected {as_of - onset} after the onset"
@@ -210,6 +219,9 @@ def _detect_and_retrain(began: datetime) -> tuple[dict, pd.Timestamp, int, int]:
     assert trainings[0].state.is_completed()
     after = _champion_version()
     assert after > before, "the retrained model was not promoted"
+    # The other site: no training started, its champion untouched.
+    assert _triggered_trainings(began, OTHER) == []
+    assert _champion_version(OTHER) == other
     return fault, as_of, before, after
 
 
@@ -219,8 +231,9 @@ def test_a_fault_is_served_by_the_retrained_champion():
     began = datetime.now(UTC)
     fault, as_of, _, after = _detect_and_retrain(began)
     _ingest(as_of + STEP, fault)
-    served = query("SELECT DISTINCT model_version FROM predictions "
-                   "WHERE issued_at = (SELECT max(issued_at) FROM predictions)")
+    served = query("SELECT DISTINCT model_version FROM predictions WHERE site_id = %s"
+                   " AND issued_at = (SELECT max(issued_at) FROM predictions)",
+                   (SITE,))
     assert served == [(after,)], f"the newest forecast was scored by {served}"
     time.sleep(TRIGGER_WAIT_S)
     assert len(_triggered_trainings(began)) == 1, "retrained more than once"

@@ -17,14 +17,18 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 import docker
-from tests.e2e.stack import MLFLOW_URL, PREFECT_API_URL, require_stack
-from tests.e2e.stack import run as _run
+from tests.e2e.stack import MLFLOW_URL, PREFECT_API_URL, require_stack, run
 from windpower.orchestration.setup.pools import DOCKER_POOL, PROCESS_POOL
 
 pytestmark = pytest.mark.e2e
 
 IMAGE = os.environ.get("WINDPOWER_IMAGE", "windpower:local")
 DOCKER = ("training-flow/training-docker", "inference-flow/inference-docker")
+SITE = "demo-north"  # one site: a run without one would fan out per site
+
+
+def _run(deployment: str):
+    return run(deployment, site=SITE)
 PROCESS = ("training-flow/training-pool", "inference-flow/inference-pool")
 
 

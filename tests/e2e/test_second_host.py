@@ -43,7 +43,8 @@ def _online_workers() -> set[str]:
 
 
 def _run(deployment: str):
-    flow_run = run_deployment(deployment, timeout=600)
+    flow_run = run_deployment(deployment, timeout=600,
+                              parameters={"site": "demo-north"})
     assert flow_run.state is not None and flow_run.state.is_completed(), (
         f"{deployment}: {flow_run.state}")
     return flow_run
@@ -54,7 +55,8 @@ def _wait_for_champion(limit_s: float = 600) -> None:
     deadline = time.monotonic() + limit_s
     while True:
         try:
-            mlflow.MlflowClient().get_model_version_by_alias("windpower", "champion")
+            mlflow.MlflowClient().get_model_version_by_alias(
+                "windpower-demo-north", "champion")
             return
         except mlflow.exceptions.MlflowException:
             if time.monotonic() > deadline:

@@ -13,7 +13,11 @@ import mlflow
 import pytest
 from kedro.framework.project import configure_project
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    FlowRunFilterParentFlowRunId,
+)
 
 from tests.e2e.stack import (
     FLOWS,
@@ -29,6 +33,10 @@ from windpower.pipeline_registry import register_pipelines
 pytestmark = pytest.mark.e2e
 
 SERVED = tuple(f"{flow}/{flow}" for flow in FLOWS)
+# The demo's two farms (DEMO_SITES=2, the default); runs below are for the first.
+SITES = ("demo-north", "demo-south")
+SITE = SITES[0]
+MODEL = f"windpower-{SITE}"
 POOL_NAMES = {"ingest-flow": "ingest-pool", "training-flow": "training-pool",
               "inference-flow": "inference-pool", "monitoring-flow": "monitoring-pool"}
 
@@ -80,24 +88,24 @@ def test_mlflow_answers_by_service_name():
 
 
 def _latest_version(client: mlflow.MlflowClient) -> int:
-    versions = client.search_model_versions("name = 'windpower'")
+    versions = client.search_model_versions(f"name = '{MODEL}'")
     return max((int(v.version) for v in versions), default=0)
 
 
 def test_served_training_registers_a_new_version_with_node_tasks_and_artifacts():
     client = mlflow.MlflowClient(tracking_uri=MLFLOW_URL)
     before = _latest_version(client)
-    flow_run = run("training-flow/training-flow")
+    flow_run = run("training-flow/training-flow", site=SITE)
     assert _covers(_task_names(flow_run.id), _node_names("data_processing", "training"))
     reports = [a.data for a in artifacts(flow_run.id) if a.key == "training-report"]
     assert reports, "training run published no report"
     # The version this run registered: the one whose MLflow run its report links.
-    ours = [v for v in client.search_model_versions("name = 'windpower'")
+    ours = [v for v in client.search_model_versions(f"name = '{MODEL}'")
             if f"MLflow run {v.run_id}" in reports[0]
             or f"MLflow run `{v.run_id}`" in reports[0]]
     assert len(ours) == 1, "no model version from this run's MLflow run"
     assert int(ours[0].version) > before, "this run registered no new version"
-    champion = client.get_model_version_by_alias("windpower", "champion")
+    champion = client.get_model_version_by_alias(MODEL, "champion")
     if "promoted to **champion**" in reports[0]:
         assert champion.version == ours[0].version
     else:  # not better than the champion: that one stays
@@ -107,9 +115,9 @@ def test_served_training_registers_a_new_version_with_node_tasks_and_artifacts()
 def _batch_rows(as_of: str) -> dict[int, int]:
     """Rows per model version of the forecast issue newest at ``as_of``."""
     return dict(query(
-        "SELECT model_version, count(*) FROM predictions WHERE issued_at = "
-        "(SELECT max(issued_at) FROM weather_forecasts WHERE issued_at <= %s) "
-        "GROUP BY 1", (as_of,)))
+        "SELECT model_version, count(*) FROM predictions WHERE site_id = %s AND "
+        "issued_at = (SELECT max(issued_at) FROM weather_forecasts WHERE "
+        "site_id = %s AND issued_at <= %s) GROUP BY 1", (SITE, SITE, as_of)))
 
 
 def test_served_inference_writes_predictions_once():
@@ -117,12 +125,13 @@ def test_served_inference_writes_predictions_once():
     # stack goes on meanwhile: a forecast issued between the runs, and the
     # inference it triggers, add rows of another batch.)
     (as_of,), = query("SELECT now()")
-    flow_run = run("inference-flow/inference-flow", as_of=as_of.isoformat())
+    flow_run = run("inference-flow/inference-flow", as_of=as_of.isoformat(),
+                   site=SITE)
     assert _covers(_task_names(flow_run.id), _node_names("inference"))
     assert artifacts(flow_run.id), "inference run published no artifact"
     before = _batch_rows(as_of)
     assert before and all(before.values())
-    run("inference-flow/inference-flow", as_of=as_of.isoformat())
+    run("inference-flow/inference-flow", as_of=as_of.isoformat(), site=SITE)
     after = _batch_rows(as_of)
     # A champion promoted meanwhile would add its own batch: compare versions seen.
     assert {v: after.get(v) for v in before} == before, (
@@ -132,25 +141,48 @@ def test_served_inference_writes_predictions_once():
 
 
 def test_stack_holds_a_year_of_readings_and_forecasts_from_the_newest_issue():
+    """Both demo sites, each on its own: a year of readings per turbine, and
+    forecasts of every turbine from the site's newest weather forecast."""
+    assert [site for (site,) in query("SELECT site_id FROM sites ORDER BY 1")
+            if site.startswith("demo-")] == sorted(SITES)
+    for site in SITES:
+        _assert_site_holds_a_year_and_its_forecast(site)
+
+
+def _assert_site_holds_a_year_and_its_forecast(site: str) -> None:
     spans = query("SELECT turbine_id, max(timestamp) - min(timestamp) "
-                   "FROM readings GROUP BY 1")
-    turbines = {t for (t,) in query("SELECT turbine_id FROM turbines")}
-    assert {t for t, _ in spans} == turbines and turbines
-    assert all(span.days >= 364 for _, span in spans), spans
+                  "FROM readings WHERE site_id = %s GROUP BY 1", (site,))
+    turbines = {t for (t,) in query(
+        "SELECT turbine_id FROM turbines WHERE site_id = %s", (site,))}
+    assert {t for t, _ in spans} == turbines and turbines, site
+    assert all(span.days >= 364 for _, span in spans), (site, spans)
     ((newest_issue, scored_issue),) = query(
-        "SELECT (SELECT max(issued_at) FROM weather_forecasts WHERE issued_at <= "
-        "now()), (SELECT max(issued_at) FROM predictions)")
+        "SELECT (SELECT max(issued_at) FROM weather_forecasts WHERE site_id = %s "
+        "AND issued_at <= now()), (SELECT max(issued_at) FROM predictions "
+        "WHERE site_id = %s)", (site, site))
     # Scored from the newest forecast (or the one before, if one is being issued).
-    assert (newest_issue - scored_issue).total_seconds() <= 6 * 3600
+    assert (newest_issue - scored_issue).total_seconds() <= 6 * 3600, site
     # One batch per model version: a champion promoted meanwhile (the pool tests
     # train) scores the same issue again, next to the older version's batch.
     ((rows, low, high, ordered),) = query(
         "SELECT count(*), min(horizon_minutes), max(horizon_minutes), "
         "bool_and(p10_power_kw <= predicted_power_kw AND predicted_power_kw <= "
-        f"p90_power_kw) FROM predictions WHERE issued_at = '{scored_issue}' AND "
-        "model_version = (SELECT max(model_version) FROM predictions "
-        f"WHERE issued_at = '{scored_issue}')")
-    assert rows == 288 * len(turbines) and (low, high) == (10, 2880) and ordered
+        "p90_power_kw) FROM predictions WHERE site_id = %s AND issued_at = %s "
+        "AND turbine_id <> '*' AND model_version = (SELECT max(model_version) "
+        "FROM predictions WHERE site_id = %s AND issued_at = %s)",
+        (site, scored_issue, site, scored_issue))
+    assert rows == 288 * len(turbines) and (low, high) == (10, 2880), site
+    assert ordered, site
+
+
+def test_a_run_without_a_site_starts_one_run_per_site():
+    parent = run("monitoring-flow/monitoring-flow")
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
+    assert sorted(child.parameters["site"] for child in children) == sorted(SITES)
+    assert all(f"site:{child.parameters['site']}" in child.tags
+               for child in children)
 
 
 def test_ingest_again_at_the_same_time_adds_no_rows():
@@ -165,7 +197,7 @@ def test_ingest_again_at_the_same_time_adds_no_rows():
 
 
 def test_monitoring_measures_forecasts_against_actuals():
-    flow_run = run("monitoring-flow/monitoring-flow")
+    flow_run = run("monitoring-flow/monitoring-flow", site=SITE)
     assert _covers(_task_names(flow_run.id), _node_names("monitoring"))
     reports = [a.data for a in artifacts(flow_run.id) if a.key == "monitoring-report"]
     assert reports and "verdict" in reports[0]

@@ -12,7 +12,7 @@ from prefect.deployments import run_deployment
 from tests.e2e.stack import PREFECT_API_URL, RUN_TIMEOUT_S, require_stack
 
 pytestmark = pytest.mark.e2e
-MODEL = "windpower"
+MODEL = "windpower-demo-north"  # the first demo site's model
 
 
 @pytest.fixture(scope="module", autouse=True)

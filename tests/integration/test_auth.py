@@ -89,7 +89,7 @@ def test_flows_work_with_auth_on(auth_servers, tmp_path: Path, monkeypatch):
         PREFECT_API_AUTH_STRING: f"{USER}:{PASSWORD}",
     }
     with temporary_settings(settings):
-        state = training_flow(return_state=True)
+        state = training_flow(site="default", return_state=True)
     assert state.is_completed(), state
     champion = mlflow.MlflowClient().get_model_version_by_alias(
         "windpower-default", "champion")

@@ -20,6 +20,7 @@ from prefect.events.worker import EventsWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from windpower.orchestration.serving.events import (
+    AS_OF_FROM_EVENT,
     DEGRADED_EVENT,
     emit_degradation_event,
     retrain_on_degradation,
@@ -33,7 +34,7 @@ LATER_EVENTS_SETTLE_SECONDS = 10  # for the trigger service to act on later even
 
 
 @flow(name="retrain-probe")
-def retrain_probe() -> None:
+def retrain_probe(as_of: str | None = None, site: str | None = None) -> None:
     """Stands in for the training flow: only its deployment's runs are counted."""
 
 
@@ -62,15 +63,16 @@ def _wait(condition, seconds: float = 60.0):
 def test_degradation_event_is_emitted_only_when_degraded(prefect_api):
     since = datetime.now(UTC)
 
-    emit_degradation_event(REPORT | {"degraded": False, "turbines": []})
-    emit_degradation_event(REPORT)
+    emit_degradation_event("north", REPORT | {"degraded": False, "turbines": []})
+    emit_degradation_event("north", REPORT)
     EventsWorker.drain_all(timeout=10)
 
     events = _wait(lambda: _events(since), 30)
     assert len(events) == 1
     event = events[0]
-    assert event.resource.id == "windpower.model.windpower"
-    assert event.resource.name == "windpower"
+    assert event.resource.id == "windpower.model.north"
+    assert event.resource.name == "windpower-north"
+    assert event.payload["site"] == "north"
     assert event.payload["evidence"] == REPORT["evidence"]
     assert event.payload["champion_version"] == 3
 
@@ -93,27 +95,31 @@ def _trigger_runs(deployment_id: UUID) -> list:
 @pytest.fixture(scope="session")
 def triggered_deployment(servers) -> TriggeredDeployment:
     with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        trigger = retrain_on_degradation(cooldown=timedelta(hours=1))
+        trigger = retrain_on_degradation(cooldown=timedelta(hours=1),
+                                         parameters=dict(AS_OF_FROM_EVENT))
         deployment_id = retrain_probe.to_deployment(
             name="probe", triggers=[trigger]).apply()
 
         def event_started_a_run() -> list:
             # Events sent before the server's trigger service loaded the new
             # automation start nothing: keep sending until one does.
-            emit_degradation_event(REPORT)
+            emit_degradation_event("north", REPORT)
             EventsWorker.drain_all(timeout=10)
             return _wait(lambda: _trigger_runs(deployment_id), 2)
 
         assert _wait(event_started_a_run, 60), "the trigger started no run"
         for _ in range(2):
-            emit_degradation_event(REPORT)
+            emit_degradation_event("north", REPORT)
+        # Another site's model: its own cooldown, its own run.
+        emit_degradation_event("south", REPORT)
         EventsWorker.drain_all(timeout=10)
     return TriggeredDeployment(deployment_id, time.monotonic())
 
 
 def test_retrain_trigger_starts_a_run_on_degradation(servers, triggered_deployment):
     with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        assert len(_trigger_runs(triggered_deployment.deployment_id)) == 1
+        runs = _trigger_runs(triggered_deployment.deployment_id)
+    assert [run.parameters["site"] for run in runs].count("north") == 1
 
 
 @pytest.mark.run_last
@@ -124,4 +130,7 @@ def test_retrain_trigger_runs_once_per_cooldown(servers, triggered_deployment):
         time.monotonic() - triggered_deployment.last_event_at)
     time.sleep(max(settle, 0))
     with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        assert len(_trigger_runs(triggered_deployment.deployment_id)) == 1
+        runs = _trigger_runs(triggered_deployment.deployment_id)
+    # One run per site within the cooldown, each for the site its event named:
+    # an event for one site never starts another's.
+    assert sorted(run.parameters["site"] for run in runs) == ["north", "south"]

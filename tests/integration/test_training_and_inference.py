@@ -154,8 +154,8 @@ def test_flows_on_prefect_server_run_nodes_as_tasks(
 
     monkeypatch.setattr(orchestration_session, "project_root", lambda: project)
     with temporary_settings({PREFECT_API_URL: servers.prefect_api_url}):
-        training = training_flow(return_state=True)
-        inference = inference_flow(return_state=True)
+        training = training_flow(site="default", return_state=True)
+        inference = inference_flow(site="default", return_state=True)
         assert training.is_completed() and inference.is_completed()
         with get_client(sync_client=True) as client:
             flow_run_ids = [training.state_details.flow_run_id,

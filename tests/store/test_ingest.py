@@ -131,10 +131,12 @@ def test_ingest_file_forecast_issues_and_latest(conn, inbox):
     second = ingest_file(conn, inbox / "forecast_b.parquet", AS_OF, params=RULES)
     assert (first.kind, first.rows_accepted, second.rows_accepted) == (
         "forecast", 12, 12)
-    early = latest_weather_forecast(conn, pd.Timestamp("2026-03-02T00:30:00Z"))
+    early = latest_weather_forecast(conn, "default",
+                                    pd.Timestamp("2026-03-02T00:30:00Z"))
     assert set(early["issued_at"]) == {pd.Timestamp("2026-03-01T23:50:00Z")}
     assert len(early) == 12
-    late = latest_weather_forecast(conn, pd.Timestamp("2026-03-02T06:00:00Z"))
+    late = latest_weather_forecast(conn, "default",
+                                   pd.Timestamp("2026-03-02T06:00:00Z"))
     assert set(late["issued_at"]) == {pd.Timestamp(issued)}
     assert len(late) == 5 and (late["timestamp"] > late["issued_at"]).all()
     assert (late["wind_speed"] == 9.5).all()
@@ -147,7 +149,7 @@ def test_ingest_frame_records_rows_without_a_file(conn, inbox):
     result = ingest_frame(conn, "scada", frame, "demo-farm", AS_OF, params=RULES)
     assert (result.status, result.rows_accepted, result.rows_rejected) == (
         "ingested", 5, 1)
-    assert len(read_readings(conn)) == 5
+    assert len(read_readings(conn, "default")) == 5
     assert count(conn, "SELECT count(*) FROM ingested_files") == 1
     assert count(conn, "SELECT count(*) FROM rejected_rows WHERE source = "
                  "'demo-farm' AND rule = 'unparsable_timestamp'") == 1

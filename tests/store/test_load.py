@@ -12,13 +12,14 @@ from .conftest import count
 # Each test talks to a real Postgres (conftest: a testcontainer).
 pytestmark = pytest.mark.integration
 
-KEY = ["turbine_id", "timestamp"]
+KEY = ["site_id", "turbine_id", "timestamp"]
 
 
 def readings(n: int = 1000, power: float = 500.0) -> pd.DataFrame:
     times = pd.date_range("2026-03-01", periods=n, freq="10min", tz="UTC")
     return pd.DataFrame({
-        "turbine_id": "T01", "timestamp": times, "wind_speed": 8.0,
+        "site_id": "default", "turbine_id": "T01", "timestamp": times,
+        "wind_speed": 8.0,
         "wind_direction": 180.0, "ambient_temperature": 12.5, "power_kw": power,
         "pitch_angle": [None if i % 2 else 1.5 for i in range(n)]})
 
@@ -61,7 +62,7 @@ def edge_rows() -> pd.DataFrame:
     """Ids of several byte lengths, NaN and None that must become NULL, micro- and
     nanoseconds, and a time before 2000 (negative on the wire)."""
     return pd.DataFrame({
-        "turbine_id": ["T1", "Tä-22", "T1", "WTG-0003"],
+        "site_id": "default", "turbine_id": ["T1", "Tä-22", "T1", "WTG-0003"],
         "timestamp": pd.to_datetime(["2026-03-01T00:00:00.123456Z",
                                      "1999-12-31T23:59:59Z", "2040-01-01T00:00Z",
                                      "2026-03-01T00:10:00.000001999Z"],
@@ -76,8 +77,8 @@ def assert_edge_rows_stored(conn) -> None:
     frame = edge_rows()
     # Postgres keeps microseconds: finer digits are cut.
     expected = frame.assign(timestamp=frame["timestamp"].dt.floor("us")).sort_values(
-        KEY).reset_index(drop=True)
-    back = read_readings(conn)
+        KEY).reset_index(drop=True).drop(columns="site_id")
+    back = read_readings(conn, "default")
     pd.testing.assert_frame_equal(back[expected.columns], expected, check_dtype=False)
     assert count(conn, "SELECT count(*) FROM readings WHERE pitch_angle IS NULL") == 2
 
@@ -103,10 +104,11 @@ def test_upsert_frame_predictions_and_quality_tables(conn):
     issued = pd.Timestamp("2026-03-01T00:00:00Z")
     predictions = pd.DataFrame({
         "issued_at": issued, "timestamp": issued + pd.to_timedelta([10, 20], "min"),
-        "turbine_id": "T01", "model_version": 4, "horizon_minutes": [10, 20],
+        "site_id": "default", "turbine_id": "T01", "model_version": 4,
+        "horizon_minutes": [10, 20],
         "predicted_power_kw": [500.0, 510.0], "p10_power_kw": [400.0, np.nan],
         "p90_power_kw": [600.0, 610.0], "mlflow_run_id": "run-1"})
-    key = ["issued_at", "timestamp", "turbine_id", "model_version"]
+    key = ["site_id", "issued_at", "timestamp", "turbine_id", "model_version"]
     first = pd.Timestamp("2026-03-01T00:05:00Z")
     assert upsert_frame(conn, "predictions", predictions.assign(as_of=first),
                         key) == 2
@@ -124,11 +126,12 @@ def test_upsert_frame_predictions_and_quality_tables(conn):
                  "AND horizon_minutes = 20 AND model_version = 4") == 1
     # A date column: loaded through the CSV path.
     quality = pd.DataFrame({
-        "day": [pd.Timestamp("2026-03-01").date()], "turbine_id": "T01",
+        "day": [pd.Timestamp("2026-03-01").date()], "site_id": "default",
+        "turbine_id": "T01",
         "horizon_band": "0-6h", "model_version": 4, "rows": 36, "mae_kw": 50.0,
         "bias_kw": -3.0, "rmse_kw": 70.0, "mae_pct_rated": 2.5,
         "baseline_mae_kw": 80.0, "skill": 0.375, "coverage_p10_p90": None})
-    qkey = ["day", "turbine_id", "horizon_band", "model_version"]
+    qkey = ["site_id", "day", "turbine_id", "horizon_band", "model_version"]
     assert upsert_frame(conn, "forecast_quality", quality, qkey) == 1
     assert upsert_frame(conn, "forecast_quality", quality, qkey) == 0
     assert upsert_frame(conn, "forecast_quality", quality.assign(rows=37), qkey) == 1

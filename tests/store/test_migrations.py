@@ -80,6 +80,10 @@ def test_migrate_keeps_predictions_of_the_first_schema(fresh_db_url):
         ("T01", created, 120, 3, 812.5), ("T02", created, 30, 3, 90.0)]
     assert count(conn, "SELECT count(*) FROM pg_tables WHERE tablename = "
                  "'predictions_v1'") == 0
+    # Data stored before sites existed is kept as one site.
+    assert count(conn, "SELECT count(*) FROM predictions WHERE site_id = "
+                 "'default'") == 2
+    assert count(conn, "SELECT count(*) FROM sites WHERE site_id = 'default'") == 1
 
 
 def test_connect_without_url_says_which_variable(monkeypatch):

@@ -17,9 +17,10 @@ def _add_readings(conn, *ages_days: float) -> None:
     with conn, conn.cursor() as cursor:
         for age in ages_days:
             cursor.execute(
-                "INSERT INTO readings (turbine_id, timestamp, wind_speed, "
+                "INSERT INTO readings (site_id, turbine_id, timestamp, wind_speed, "
                 "wind_direction, ambient_temperature, power_kw) "
-                "VALUES ('T01', %s, 8, 180, 10, 900)", (NOW - timedelta(days=age),))
+                "VALUES ('default', 'T01', %s, 8, 180, 10, 900)",
+                (NOW - timedelta(days=age),))
 
 
 def test_prune_store_deletes_only_rows_past_the_limit(conn):
