@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests import monitoring_farm as farm
-from tests.integration.store_schema import copy_frame, create_tables
+from tests.integration.store_schema import SITE, copy_frame, create_tables
 from windpower import drift
 from windpower.datasets.sql import PostgresQueryDataset, PostgresUpsertDataset
 from windpower.pipelines.monitoring import nodes
@@ -16,13 +16,13 @@ from windpower.pipelines.monitoring import nodes
 pytestmark = pytest.mark.integration
 CATALOG = Path(__file__).resolve().parents[2] / "conf" / "base" / "catalog.yml"
 AS_OF = "2026-03-02T12:00Z"
-KEY = ["day", "turbine_id", "horizon_band", "model_version"]
+KEY = ["site_id", "day", "turbine_id", "horizon_band", "model_version"]
 
 
 def _query(name: str, **params) -> PostgresQueryDataset:
     """The catalog's query ``name`` with explicit parameters."""
     entry = yaml.safe_load(CATALOG.read_text())[name]
-    load_args = dict(entry.get("load_args", {}), params=params)
+    load_args = dict(entry.get("load_args", {}), params={"site": SITE, **params})
     return PostgresQueryDataset(sql=entry["sql"], load_args=load_args)
 
 
@@ -107,7 +107,7 @@ def test_monitoring_query_gives_mae_bias_and_bands_of_joined_rows(db_url):
 def test_forecast_quality_upsert_is_idempotent(db_url):
     _load_hand_made(db_url)
     quality = _quality(db_url)
-    table = PostgresUpsertDataset("forecast_quality", KEY)
+    table = PostgresUpsertDataset("forecast_quality", KEY, site=SITE)
 
     table.save(quality)
     first = table.load()

@@ -18,7 +18,7 @@ from tests.background import background_fixture, stop_at_session_end
 from windpower.store import connect, migrate
 
 TABLES = ("turbines", "readings", "weather_forecasts", "rejected_rows",
-          "ingested_files", "predictions", "forecast_quality")
+          "ingested_files", "predictions", "forecast_quality", "sites")
 
 
 class Server:
