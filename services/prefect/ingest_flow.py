@@ -51,6 +51,7 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
     )
     from windpower.orchestration.flows.ingest import (  # noqa: PLC0415
         announce,
+        announce_files,
         ingest_one_file,
         new_files,
         raise_first_refusal,
@@ -72,16 +73,19 @@ def ingest_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_ENV
         inbox = project_root() / conf["inbox_dir"]
         files = [ingest_one_file(path, kind, site, stamp, rules)
                  for path, kind, site in new_files(inbox)]
+        announce_files(files, stamp.isoformat())
         readings, forecasts = {}, {}
+        # Each site is announced once stored: its training or inference starts
+        # while the next site is ingested.
         for site in demo_sites(demo) if use_demo else []:
             readings[site.site_id] = stream_demo_readings(
                 site, demo["history_days"], stamp, rules)
             forecasts[site.site_id] = stream_demo_forecasts(site, demo, stamp, rules)
+            announce(site.site_id, stamp.isoformat(),
+                     forecasts[site.site_id]["issued"])
     summary = {"as_of": stamp.isoformat(), "files": files,
                "demo_readings": readings, "demo_forecasts": forecasts}
     publish_ingest_report(summary)
-    announce(summary, sorted({f["site"] for f in files if f["status"] == "ingested"}
-                             | set(readings)))
     raise_first_refusal(files)
     return summary
 

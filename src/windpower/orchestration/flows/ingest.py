@@ -69,19 +69,21 @@ def _dropped(roots: list[tuple[Path, str]]) -> list[tuple[Path, str | None, str]
             for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
 
 
-def announce(summary: dict[str, Any], sites: list[str]) -> None:
-    """Emit, per site, what the other flows act on: a new forecast to score with
-    the site's champion, or, on a new site, readings and no champion yet."""
-    as_of = summary["as_of"]
-    for site in sites:
-        if resolve_alias(model_name(site)) is not None:
-            issued = list(summary["demo_forecasts"].get(site, {}).get("issued", []))
-            issued += [f["name"] for f in summary["files"] if f["site"] == site
-                       and f["kind"] == "forecast" and f["rows_written"]]
-            if issued:
-                emit_forecast_issued(site, as_of, issued)
-        else:
-            _ask_for_first_model(site, as_of)
+def announce(site: str, as_of: str, issued: list[str]) -> None:
+    """Emit what the other flows act on for ``site``, as soon as its data is
+    stored: a new forecast (``issued``) to score with the site's champion, or, on
+    a new site, readings and no champion yet."""
+    if resolve_alias(model_name(site)) is None:
+        _ask_for_first_model(site, as_of)
+    elif issued:
+        emit_forecast_issued(site, as_of, issued)
+
+
+def announce_files(files: list[dict[str, Any]], as_of: str) -> None:
+    """``announce`` each site that files were ingested for."""
+    for site in sorted({f["site"] for f in files if f["status"] == "ingested"}):
+        announce(site, as_of, [f["name"] for f in files if f["site"] == site
+                               and f["kind"] == "forecast" and f["rows_written"]])
 
 
 def _ask_for_first_model(site: str, as_of: str) -> None:

@@ -93,11 +93,13 @@ def serve(flow: Flow[..., Any], config: ServeConfig) -> None:
         start_first_run(flow.name, config.name)
     use_forkserver()
     # The runner's /health webserver (host and port from PREFECT_RUNNER_SERVER_*).
-    # limit=1: one run process at a time (Prefect's default is 5). The flow's
-    # one-slot limit holds a second run only once its process has started, so
-    # runs due while a slow one runs would pile up as waiting processes, each
-    # holding memory; they wait as runs instead.
-    flow.serve(**options, pause_on_shutdown=False, webserver=True, limit=1)
+    # At most SERVE_RUN_LIMIT run processes at a time (Prefect's default is 5):
+    # two sites' runs go side by side; the flow's one-slot limit per site holds a
+    # second run of a site only once its process has started, so more runs due
+    # while slow ones run would pile up as waiting processes, each holding
+    # memory; they wait as runs instead.
+    flow.serve(**options, pause_on_shutdown=False, webserver=True,
+               limit=int(os.environ.get("SERVE_RUN_LIMIT") or 2))
 
 
 def main(
