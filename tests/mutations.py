@@ -94,7 +94,7 @@ ROWS = [
        "WHEN MATCHED AND ROW({}) IS NOT DISTINCT FROM ",
        "an upsert of rows already stored writes nothing",
        "tests/store/test_load.py::test_upsert_frame_second_load_writes_nothing"),
-    _m("src/windpower/store/load.py", 'RECORD_COLUMNS = ("as_of",)',
+    _m("src/windpower/store/load.py", 'RECORD_COLUMNS = ("as_of", "flow_run_id")',
        "RECORD_COLUMNS = ()", "a re-run at another as_of adds nothing",
        "tests/store/test_load.py::test_upsert_frame_predictions_and_quality_tables"),
     _m("src/windpower/pipelines/training/evaluation.py",
