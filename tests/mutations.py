@@ -161,6 +161,12 @@ ROWS = [
        "a run's naive as_of is UTC",
        "tests/test_clock.py::"
        "test_run_time_reads_naive_times_as_utc_and_converts_others"),
+    _m("src/windpower/forecast_ui/static/chart.js",
+       'y: col(rows, "p90_kw"), mode: "lines",',
+       'y: col(rows, "p50_kw"), mode: "lines",',
+       "the forecast page draws P90 from the P90 column",
+       "tests/forecast_ui/test_browser.py::"
+       "test_chart_draws_the_stored_band_and_p50"),
     _m("src/windpower/store/ingest.py",
        "from windpower.store.readers import read_turbines\n",
        "from windpower.store.readers import read_turbines\n"

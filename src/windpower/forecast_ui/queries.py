@@ -85,7 +85,9 @@ FROM forecast_quality q
 WHERE q.site_id = %(site)s AND q.day > %(since)s AND q.turbine_id <> '*'
   AND (%(turbine)s::text IS NULL OR q.turbine_id = %(turbine)s)
 GROUP BY q.site_id, q.day, q.horizon_band, q.model_version
-ORDER BY q.day DESC, q.horizon_band, q.model_version DESC"""
+ORDER BY q.day DESC,
+  array_position(ARRAY['0-6h', '6-24h', '24-48h'], q.horizon_band),
+  q.model_version DESC"""
 
 
 def quality(conn: Connection, site_id: str, days: int,
