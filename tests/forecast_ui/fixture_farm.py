@@ -88,8 +88,11 @@ def seed(conn, now: pd.Timestamp, sites: dict = SITES, issue_every_h: int = 3,
         turbines["turbine_id"] = turbines["turbine_id"].astype(str)
         rated = turbines.set_index("turbine_id")["rated_power_kw"]
         truth = _truth(farm, start, now + WINDOW)
-        # The demo's dirt includes rows of unknown turbines: the contract's job.
+        # The demo's dirt, which the contract would reject in the stack: drop
+        # rows of unknown turbines and power outside [0, rated]: the contract's job.
         truth = truth.loc[truth["turbine_id"].astype(str).isin(rated.index)]
+        cap = truth["turbine_id"].astype(str).map(rated)
+        truth = truth.loc[truth["power_kw"].between(0, cap)]
         newest = now.floor("h") - spec["forecast_age_h"] * HOUR
         issues = pd.date_range(newest - pd.Timedelta(hours=history_h), newest,
                                freq=f"{issue_every_h}h")
