@@ -111,7 +111,7 @@ ROWS = [
        "WHEN MATCHED AND ROW({}) IS NOT DISTINCT FROM ",
        "an upsert of rows already stored writes nothing",
        "tests/store/test_load.py::test_upsert_frame_second_load_writes_nothing"),
-    _m("src/windpower/store/load.py", 'RECORD_COLUMNS = ("as_of",)',
+    _m("src/windpower/store/load.py", 'RECORD_COLUMNS = ("as_of", "flow_run_id")',
        "RECORD_COLUMNS = ()", "a re-run at another as_of adds nothing",
        "tests/store/test_load.py::test_upsert_frame_predictions_and_quality_tables"),
     _m("src/windpower/pipelines/training/evaluation.py",
@@ -178,6 +178,12 @@ ROWS = [
        "a run's naive as_of is UTC",
        "tests/test_clock.py::"
        "test_run_time_reads_naive_times_as_utc_and_converts_others"),
+    _m("src/windpower/forecast_ui/static/chart.js",
+       'y: col(rows, "p90_kw"), mode: "lines",',
+       'y: col(rows, "p50_kw"), mode: "lines",',
+       "the forecast page draws P90 from the P90 column",
+       "tests/forecast_ui/test_browser.py::"
+       "test_chart_draws_the_stored_band_and_p50"),
     _m("src/windpower/store/ingest.py",
        "from windpower.store.readers import read_turbines\n",
        "from windpower.store.readers import read_turbines\n"

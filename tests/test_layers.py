@@ -17,6 +17,9 @@ FORBIDDEN = {
     "windpower.pipelines": ("windpower.store", "windpower.datasets",
                             "windpower.orchestration"),
     "windpower.datasets": ("windpower.pipelines", "windpower.orchestration"),
+    # The forecast page reads the record; it needs none of the machinery above.
+    "windpower.forecast_ui": ("windpower.datasets", "windpower.pipelines",
+                              "windpower.orchestration"),
 }
 PIPELINES = ("data_processing", "training", "inference", "monitoring")
 
@@ -52,6 +55,13 @@ def _wrong_way() -> list[str]:
 
 def test_no_package_imports_a_floor_above_it_or_a_sibling_pipeline() -> None:
     assert _wrong_way() == []
+
+
+def test_nothing_imports_the_forecast_page() -> None:
+    users = [f"{_module(path)}" for path in PACKAGE.rglob("*.py")
+             if not _module(path).startswith("windpower.forecast_ui")
+             and any(n.startswith("windpower.forecast_ui") for n in _imports(path))]
+    assert users == []
 
 
 def test_the_layer_check_sees_imports() -> None:

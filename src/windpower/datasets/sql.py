@@ -65,6 +65,14 @@ class PostgresQueryDataset(AbstractDataset[None, pd.DataFrame]):
         return {"url_env": self._url_env, "load_args": self._load_args}
 
 
+def _flow_run_id() -> str | None:
+    """The current Prefect flow run's id (None outside one); imported here, as
+    only a write needs Prefect."""
+    from prefect.runtime import flow_run  # noqa: PLC0415
+
+    return flow_run.id
+
+
 class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """Upsert a frame into an existing table on its key (``store.upsert_frame``):
     new rows are inserted, changed ones updated, identical ones left alone.
@@ -73,7 +81,8 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         table: Table name (created by ``python -m windpower.store migrate``).
         key: Primary-key columns.
         as_of: Given, the run's time is recorded in the rows' ``as_of`` column
-            (null: now).
+            (null: now), and the Prefect flow run writing them in ``flow_run_id``
+            (None outside a run).
         site: Given, the rows are the run's site's (its ``site_id`` column):
             nodes never handle the site, so features cannot mix two.
         url_env: Environment variable holding the libpq URL.
@@ -88,7 +97,8 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
 
     def save(self, data: pd.DataFrame) -> None:
         if self._as_of != "":
-            data = data.assign(as_of=run_time(self._as_of))
+            data = data.assign(as_of=run_time(self._as_of),
+                               flow_run_id=_flow_run_id())
         if self._site is not None:
             data = data.assign(site_id=self._site)
         conn = connect(self._url_env, self._retries, self._backoff)
