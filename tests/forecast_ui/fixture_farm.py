@@ -3,7 +3,7 @@ the demo farm's readings and weather, and fabricated forecasts around the demo
 farm's own future power, so a page has realistic shapes and known numbers.
 
 ``demo-north`` stores its farm total (turbine '*') with quantiles and is up to
-date; ``demo-south`` has no farm total and its newest forecast is 5 h old (the
+date; ``demo-south`` has no farm total and its newest forecast is 12 h old (the
 overview must call it stale). Also used by benchmarks/forecast_page.py.
 """
 
@@ -18,7 +18,7 @@ WINDOW = pd.Timedelta(hours=48)
 SITES = {"demo-north": {"name": "Demo North", "seed": 11, "turbines": 6,
                         "farm_total": True, "forecast_age_h": 0},
          "demo-south": {"name": "Demo South", "seed": 12, "turbines": 3,
-                        "farm_total": False, "forecast_age_h": 5}}
+                        "farm_total": False, "forecast_age_h": 12}}
 
 
 def _truth(farm: DemoFarm, start, end) -> pd.DataFrame:

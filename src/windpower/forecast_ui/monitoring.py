@@ -1,7 +1,9 @@
-"""The turbines monitoring names as degraded: its newest run's report in MLflow.
+"""The turbines monitoring names as degraded: a site's newest run's report in
+MLflow.
 
-The report (``degradation_report.json`` of the newest finished run of the
-``windpower-monitoring`` experiment) is the monitoring's own verdict; nothing in
+The report (``degradation_report.json`` of the site's newest finished run of the
+``windpower-monitoring`` experiment, tagged ``windpower.site``) is the
+monitoring's own verdict; nothing in
 Postgres holds it. Read through MLflow's REST API with a short timeout and kept
 for a minute, so an overview costs at most three small requests a minute, and a
 slow or absent MLflow shows "unknown" instead of a slow page.
@@ -12,6 +14,7 @@ import json
 import logging
 import os
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -36,13 +39,19 @@ def _get(base: str, path: str, body: dict | None = None) -> dict:
         return json.loads(response.read())
 
 
-def _newest_report(base: str) -> dict:
+def _newest_report(base: str, site: str) -> dict:
     name = urllib.parse.quote(EXPERIMENT)
-    experiment = _get(base, f"/api/2.0/mlflow/experiments/get-by-name?"
-                            f"experiment_name={name}")["experiment"]
+    try:
+        experiment = _get(base, f"/api/2.0/mlflow/experiments/get-by-name?"
+                                f"experiment_name={name}")["experiment"]
+    except urllib.error.HTTPError as error:
+        if error.code != 404:  # noqa: PLR2004
+            raise
+        return {"turbines": [], "run_id": None}  # no monitoring run yet
     found = _get(base, "/api/2.0/mlflow/runs/search", {
         "experiment_ids": [experiment["experiment_id"]], "max_results": 1,
-        "filter": "attributes.status = 'FINISHED'",
+        "filter": f"attributes.status = 'FINISHED' and "
+                  f"tags.`windpower.site` = '{site}'",
         "order_by": ["attributes.start_time DESC"]}).get("runs", [])
     if not found:
         return {"turbines": [], "run_id": None}
@@ -53,19 +62,19 @@ def _newest_report(base: str) -> dict:
             "experiment_id": experiment["experiment_id"]}
 
 
-def degradation() -> dict | None:
-    """``{"turbines", "run_id", "experiment_id"}`` of the newest monitoring
-    run, or None when MLflow is not configured or does not answer."""
+def degradation(site: str) -> dict | None:
+    """``{"turbines", "run_id", "experiment_id"}`` of the site's newest
+    monitoring run, or None when MLflow is not configured or does not answer."""
     base = os.environ.get("MLFLOW_TRACKING_URI", "")
     if not base.startswith("http"):
         return None
-    kept = _cache.get(base)
+    kept = _cache.get(base + site)
     if kept and time.monotonic() - kept[0] < KEEP_S:
         return kept[1]
     try:
-        report = _newest_report(base)
+        report = _newest_report(base, site)
     except (OSError, ValueError, KeyError) as error:
         logger.warning("monitoring report not read from MLflow: %s", error)
         report = None
-    _cache[base] = (time.monotonic(), report)
+    _cache[base + site] = (time.monotonic(), report)
     return report

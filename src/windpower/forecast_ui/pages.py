@@ -24,15 +24,15 @@ def overview(request: Request):
     now = datetime.now(UTC)
     with reading() as conn:
         sites = queries.overview(conn, now)
-    report = monitoring.degradation()
-    degraded = set(report["turbines"]) if report else set()
     for site in sites:
+        site["report"] = report = monitoring.degradation(site["site_id"])
+        degraded = set(report["turbines"]) if report else set()
         site["degraded"] = [t["turbine_id"] for t in site["turbine_rows"]
                             if t["turbine_id"] in degraded]
         if site["degraded"]:
             site["late"].append("degraded turbines")
     return templates.TemplateResponse(request, "overview.html", {
-        "sites": sites, "now": now, "report": report,
+        "sites": sites, "now": now,
         "stale_after": queries.STALE_AFTER})
 
 

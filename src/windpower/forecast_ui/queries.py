@@ -13,7 +13,8 @@ from windpower.forecast_ui.db import rows
 
 # When each input is late enough to flag, from the schedules' defaults
 # (src/windpower/orchestration/flows/specs.py): readings every 10 minutes,
-# weather every 6 hours, a forecast every hour.
+# weather every 6 hours; a forecast is late when the newest weather issue has
+# waited this long to be scored (inference runs hourly and on each new issue).
 STALE_AFTER = {"newest_reading": timedelta(minutes=30),
                "newest_weather": timedelta(hours=8),
                "newest_forecast": timedelta(hours=2)}
@@ -45,9 +46,23 @@ ORDER BY t.site_id, t.turbine_id"""
 
 
 def late(site: dict, now: datetime) -> list[str]:
-    """The inputs of ``site`` that are late (missing counts as late)."""
-    return [name.removeprefix("newest_") for name, limit in STALE_AFTER.items()
-            if site.get(name) is None or now - site[name] > limit]
+    """The inputs of ``site`` that are late (missing counts as late). A forecast
+    is as fresh as the weather it scores: late when a newer weather issue has
+    waited unscored for longer than its limit, or when it is older than the
+    weather's own limit."""
+    found = [name for name in STALE_AFTER if site.get(name) is None]
+    if site.get("newest_reading") and now - site["newest_reading"] > STALE_AFTER[
+            "newest_reading"]:
+        found.append("newest_reading")
+    if site.get("newest_weather") and now - site["newest_weather"] > STALE_AFTER[
+            "newest_weather"]:
+        found.append("newest_weather")
+    forecast, weather = site.get("newest_forecast"), site.get("newest_weather")
+    unscored = forecast and weather and forecast < weather and (
+        now - weather > STALE_AFTER["newest_forecast"])
+    if unscored or (forecast and now - forecast > STALE_AFTER["newest_weather"]):
+        found.append("newest_forecast")
+    return [name.removeprefix("newest_") for name in STALE_AFTER if name in found]
 
 
 def overview(conn: Connection, now: datetime) -> list[dict]:
