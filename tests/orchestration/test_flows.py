@@ -94,7 +94,8 @@ def test_a_site_held_by_one_run_leaves_another_site_free(toy_project: Path) -> N
     held, release = threading.Event(), threading.Event()
 
     def hold_north() -> None:
-        with run_exclusively(INFERENCE.limit_for("north")):
+        # By name: the slot of north's inference, whatever limit_for says.
+        with run_exclusively("windpower-inference-north"):
             held.set()
             release.wait(60)
 
@@ -104,7 +105,7 @@ def test_a_site_held_by_one_run_leaves_another_site_free(toy_project: Path) -> N
         assert held.wait(30)
         result: dict = {}
         other = threading.Thread(target=lambda: result.update(inference_flow(
-            site="south", params={"slot": INFERENCE.limit_for("south")})))
+            site="south", params={"slot": "windpower-inference-south"})))
         other.start()
         other.join(60)
         assert not other.is_alive(), "south waited for north's slot"
