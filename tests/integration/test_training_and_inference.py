@@ -170,6 +170,28 @@ def test_flows_on_prefect_server_run_nodes_as_tasks(
     assert {"train_model_node", "predict_power_node"} <= names, names
     assert len(artifacts) >= 2
     assert _count_predictions(servers.windpower_db_url) > 0
+    _assert_farm_total_has_its_own_band(servers.windpower_db_url)
+
+
+def _assert_farm_total_has_its_own_band(db_url: str) -> None:
+    """The site's total (turbine '*') is the turbines' summed P50, with a band
+    from the model's farm calibration, narrower than the summed turbine bands."""
+    with psycopg2.connect(db_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.predicted_power_kw, sum(t.predicted_power_kw), "
+            "f.p10_power_kw, f.p90_power_kw, sum(t.p10_power_kw), "
+            "sum(t.p90_power_kw) FROM predictions f JOIN predictions t USING "
+            "(site_id, issued_at, \"timestamp\", model_version) "
+            "WHERE f.turbine_id = '*' AND t.turbine_id <> '*' "
+            "GROUP BY f.issued_at, f.\"timestamp\", f.predicted_power_kw, "
+            "f.p10_power_kw, f.p90_power_kw")
+        rows = cursor.fetchall()
+    assert rows, "no farm total stored"
+    for p50, summed, p10, p90, summed_p10, summed_p90 in rows:
+        assert p50 == pytest.approx(summed)
+        assert p10 <= p50 <= p90
+    width = sum(p90 - p10 for _, _, p10, p90, _, _ in rows)
+    assert width < sum(hi - lo for *_, lo, hi in rows)
 
 
 def _count(db_url: str, table: str) -> int:

@@ -18,6 +18,8 @@ REQUIRED_COLUMNS = {
     "forecast": ["timestamp", "turbine_id", "wind_speed", "wind_direction",
                  "ambient_temperature"],
 }
+# The farm total's id in predictions (windpower.farm_total.FARM): no turbine's.
+FARM_ID = "*"
 OPTIONAL_COLUMNS = {"scada": ["pitch_angle"], "turbines": [], "forecast": []}
 NUMERIC_COLUMNS = {
     "scada": ["wind_speed", "wind_direction", "ambient_temperature", "power_kw"],
@@ -65,6 +67,9 @@ def check_turbines(turbines: pd.DataFrame) -> pd.DataFrame:
     out["turbine_id"] = out["turbine_id"].astype(str)
     if out["turbine_id"].duplicated().any():
         raise ContractError(source, "turbine_id", "turbine ids must be unique")
+    if out["turbine_id"].eq(FARM_ID).any():
+        raise ContractError(source, "turbine_id", f"'{FARM_ID}' names a site's farm "
+                            "total, not a turbine")
     for column in REQUIRED_COLUMNS["turbines"][1:]:
         values = pd.to_numeric(out[column], errors="coerce")
         if values.isna().any() or (values <= 0).any():

@@ -108,7 +108,7 @@ class MlflowFigureDataset(_MlflowArtifactDataset):
 
 class ChampionModelDataset(AbstractDataset[None, dict | None]):
     """Load the site's ``models:/windpower-<site>@<alias>`` as ``{"model",
-    "version", "run_id"}``.
+    "version", "run_id", "farm_band"}``.
 
     Args:
         site: The site whose model it is (``store.sites.model_name``).
@@ -128,8 +128,10 @@ class ChampionModelDataset(AbstractDataset[None, dict | None]):
             return None
         # Load the resolved version, not the alias: the alias may move meanwhile.
         model = mlflow.pyfunc.load_model(f"models:/{self._name}/{version.version}")
+        # The farm total's band (windpower.farm_total): trained with the model.
+        band = getattr(model.unwrap_python_model(), "bundle", {}).get("farm_band")
         return {"model": model, "version": int(version.version),
-                "run_id": version.run_id}
+                "run_id": version.run_id, "farm_band": band}
 
     def save(self, data: None) -> None:
         raise DatasetError("the champion is set by the registered model dataset")

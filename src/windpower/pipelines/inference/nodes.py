@@ -8,6 +8,7 @@ import pandas as pd
 from windpower.contract import check_file
 from windpower.contract.split import default_issue_time
 from windpower.errors import NoChampionError, NoForecastError
+from windpower.farm_total import farm_rows
 from windpower.model_inputs import measured_at_issue, model_input
 
 logger = logging.getLogger(__name__)
@@ -52,19 +53,19 @@ def select_forecast(forecast_raw: pd.DataFrame, turbines: pd.DataFrame,
 
 
 def predict_power(champion: dict | None, forecast: pd.DataFrame
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  ) -> tuple[pd.DataFrame, dict | None]:
     """Predict each row's power (P10, P50, P90) with the champion model.
 
     Args:
-        champion: ``{"model", "version", "run_id"}`` from the champion dataset,
-            None when there is no champion (raises ``NoChampionError``).
+        champion: ``{"model", "version", "run_id", "farm_band"}`` from the
+            champion dataset, None when there is no champion (raises
+            ``NoChampionError``).
         forecast: Forecast rows to score, with their ``issued_at``.
 
     Returns:
-        The ``predictions`` rows (issued_at, timestamp, turbine_id, model_version,
-        horizon_minutes, predicted_power_kw (P50), p10/p90_power_kw,
-        mlflow_run_id) twice: for the table and for the summary, so the summary
-        runs only after the predictions are stored.
+        The turbines' ``predictions`` rows (issued_at, timestamp, turbine_id,
+        model_version, horizon_minutes, predicted_power_kw (P50),
+        p10/p90_power_kw, mlflow_run_id), and the champion's farm band.
     """
     if champion is None:
         raise NoChampionError()
@@ -86,7 +87,21 @@ def predict_power(champion: dict | None, forecast: pd.DataFrame
         frame[column] = pd.to_datetime(frame[column], utc=True)
     logger.info("predicted %d rows with model version %s", len(frame),
                 champion["version"])
-    return frame, frame.copy()
+    return frame, champion.get("farm_band")
+
+
+def add_farm_total(predictions: pd.DataFrame, band: dict | None,
+                   turbines: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the site's farm total (turbine ``*``, its own calibrated band) to the
+    turbines' predictions.
+
+    Returns:
+        Every row to store, and the turbines' rows for the summary (so the
+        summary runs only after the predictions are stored).
+    """
+    rated = turbines.set_index("turbine_id")["rated_power_kw"]
+    total = farm_rows(predictions, rated, band)
+    return pd.concat([predictions, total], ignore_index=True), predictions.copy()
 
 
 def _column(predicted: pd.DataFrame, name: str) -> np.ndarray:

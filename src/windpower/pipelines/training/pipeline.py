@@ -4,6 +4,7 @@ from kedro.pipeline import Node, Pipeline
 
 from windpower.pipelines.training import (
     evaluation,
+    farm,
     forecast_skill,
     nodes,
     plots,
@@ -63,9 +64,14 @@ def create_pipeline(**kwargs) -> Pipeline:
         Node(func=plots.plot_error_by_bin,
              inputs=["holdout_predictions", "params:training.plots"],
              outputs="error_by_bin_plot", name="plot_error_by_bin_node"),
+        Node(func=farm.calibrate_farm_band,
+             inputs=["model_bundle", "holdout_pairs", "turbines", p],
+             outputs="farm_band", name="calibrate_farm_band_node"),
         Node(func=recent_level.rebase_curve,
              inputs=["model_bundle", "holdout_table", p],
-             outputs=["served_bundle", "recent_levels"], name="rebase_curve_node"),
+             outputs=["rebased_bundle", "recent_levels"], name="rebase_curve_node"),
+        Node(func=farm.with_farm_band, inputs=["rebased_bundle", "farm_band"],
+             outputs="served_bundle", name="add_farm_band_node"),
         Node(func=summary.package_model,
              inputs=["served_bundle", "champion_decision", "holdout_table", p],
              outputs="registered_model", name="package_model_node"),
