@@ -1,8 +1,13 @@
-"""Fleet benchmark: the demo farm at 6, 50 and 200 turbines, a year of readings
-each, through every stage the platform runs (issue 15). Not in CI.
+"""Fleet benchmark: demo farms of 6, 50 and 200 turbines in all, a year of
+readings each, through every stage the platform runs (issue 15). Not in CI.
 
   docker compose run --rm -v "$PWD/docs:/app/docs" -e COMMIT=$(git rev-parse \\
-      --short HEAD) trainer python benchmarks/fleet.py [--turbines 6,50,200]
+      --short HEAD) trainer python benchmarks/fleet.py [--turbines 6,50,200] \\
+      [--sites 1]
+
+``--sites K`` splits each fleet into K sites (``fleet-1`` ...: their own seed,
+weather and model), each stage running every site in turn, as a flow run per
+site would.
 
 A throwaway Postgres (testcontainers) and, per fleet, a sqlite MLflow store and a
 copy of the project's conf/base. Each stage runs in its own Python process, as a
@@ -69,10 +74,18 @@ def _session_run(project: Path, pipeline: str, **runtime) -> float:
         return time.perf_counter() - start
 
 
-def stage_ingest(turbines: int) -> dict:
+def fleet_sites(turbines: int, sites: int) -> list:
+    """The fleet's demo sites: ``turbines`` split evenly over ``sites``."""
+    from windpower.demo_farm import DemoFarm, DemoSite  # noqa: PLC0415
+
+    return [DemoSite(f"fleet-{i + 1}", f"Fleet site {i + 1}",
+                     DemoFarm(seed=42 + i, n_turbines=turbines // sites))
+            for i in range(sites)]
+
+
+def stage_ingest(turbines: int, sites: int) -> dict:
     import pandas as pd  # noqa: PLC0415
 
-    from windpower.demo_farm import DemoFarm  # noqa: PLC0415
     from windpower.orchestration.flows.demo import (  # noqa: PLC0415
         stream_demo_forecasts,
         stream_demo_readings,
@@ -81,40 +94,48 @@ def stage_ingest(turbines: int) -> dict:
         load_parameters,
     )
 
-    farm, as_of = DemoFarm(seed=42, n_turbines=turbines), pd.Timestamp(AS_OF)
+    as_of = pd.Timestamp(AS_OF)
     rules = load_parameters()["data_processing"]
-    start = time.perf_counter()
-    results = stream_demo_readings.fn(farm, 365, as_of, rules)
-    readings_s = time.perf_counter() - start
     params = {"forecast_every_hours": 6, "forecast_hours": 48,
               "history_days": FORECAST_DAYS}
-    issued = stream_demo_forecasts.fn(farm, params, as_of, rules)["issued"]
+    start, readings_s, results = time.perf_counter(), 0.0, []
+    for demo in fleet_sites(turbines, sites):
+        began = time.perf_counter()
+        results += stream_demo_readings.fn(demo, 365, as_of, rules)
+        readings_s += time.perf_counter() - began
+        issued = stream_demo_forecasts.fn(demo, params, as_of, rules)["issued"]
     return {"seconds": time.perf_counter() - start, "readings_seconds": readings_s,
             "rows": sum(r["rows_written"] for r in results if r["kind"] == "scada"),
             "issues": issued}
 
 
-def stage_pipeline(project: Path, pipeline: str, issues: list[str]) -> dict:
-    if pipeline == "inference":  # one run per issue, newest last
-        times = [_session_run(project, "inference", as_of=issue) for issue in issues]
+def stage_pipeline(project: Path, pipeline: str, issues: list[str],
+                   sites: list[str]) -> dict:
+    """The stage for every site in turn (inference: every site per issue)."""
+    if pipeline == "inference":  # one run per issue and site, newest last
+        times = [sum(_session_run(project, "inference", as_of=issue, site=site)
+                     for site in sites) for issue in issues]
         ordered = sorted(times)
         return {"seconds": ordered[len(ordered) // 2], "all": times}
     runtime = {"as_of": AS_OF}
     if pipeline == "monitoring":
         runtime["monitoring"] = {"window_days": 1}
-    return {"seconds": _session_run(project, pipeline, **runtime)}
+    return {"seconds": sum(_session_run(project, pipeline, site=site, **runtime)
+                           for site in sites)}
 
 
 def run_stage(args: argparse.Namespace) -> int:
     """Child process: one stage; prints its figures as one JSON line."""
     os.chdir(args.project.parent)  # MLflow's sqlite store and artifacts live there
     if args.stage == "ingest":
-        result = stage_ingest(args.fleet)
+        result = stage_ingest(args.fleet, args.sites)
     else:
         from kedro.framework.startup import bootstrap_project  # noqa: PLC0415
 
         bootstrap_project(args.project)
-        result = stage_pipeline(args.project, args.stage, json.loads(args.issues))
+        sites = [s.site_id for s in fleet_sites(args.fleet, args.sites)]
+        result = stage_pipeline(args.project, args.stage, json.loads(args.issues),
+                                sites)
     slowest = sorted(NODE_SECONDS.items(), key=lambda kv: -kv[1])[:3]
     hungriest = sorted(NODE_PEAK_RISE.items(), key=lambda kv: -kv[1])[:3]
     print(json.dumps(result | {"peak_mib": _peak_mib(), "nodes": slowest,
@@ -144,12 +165,12 @@ def empty_store(url: str) -> None:
         migrate(conn)
         with conn, conn.cursor() as cur:
             cur.execute("TRUNCATE turbines, readings, weather_forecasts, predictions,"
-                        " forecast_quality, rejected_rows, ingested_files")
+                        " forecast_quality, rejected_rows, ingested_files, sites")
     finally:
         conn.close()
 
 
-def measure_fleet(turbines: int, url: str) -> dict[str, dict]:
+def measure_fleet(turbines: int, url: str, sites: int = 1) -> dict[str, dict]:
     """Every stage for one fleet size, each in a fresh process."""
     empty_store(url)
     results: dict[str, dict] = {}
@@ -162,8 +183,8 @@ def measure_fleet(turbines: int, url: str) -> dict[str, dict]:
         issues: list[str] = []
         for stage in STAGES:
             command = [sys.executable, __file__, "--stage", stage, "--fleet",
-                       str(turbines), "--project", str(project), "--issues",
-                       json.dumps(issues)]
+                       str(turbines), "--sites", str(sites), "--project",
+                       str(project), "--issues", json.dumps(issues)]
             started = time.perf_counter()
             done = subprocess.run(command, env=env, capture_output=True, text=True,
                                   check=False)
@@ -273,6 +294,8 @@ def write_into(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turbines", default="6,50,200")
+    parser.add_argument("--sites", type=int, default=1,
+                        help="sites each fleet is split into")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "scale.md")
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--fleet", type=int, help=argparse.SUPPRESS)
@@ -288,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, dict] = {}
     try:
         for n in (int(n) for n in args.turbines.split(",")):
-            results[n] = measure_fleet(n, url)
+            results[n] = measure_fleet(n, url, args.sites)
             # Written after each fleet: a long run stopped later keeps what it has.
-            header = (f"Measured by `benchmarks/fleet.py` on {started}, commit "
+            header = (f"Measured by `benchmarks/fleet.py --sites {args.sites}` on "
+                      f"{started}, commit "
                       f"{os.environ.get('COMMIT', 'unknown')}; machine: {machine()}; "
                       f"load (1/5/15 min) at start {start_load}, after the last "
                       f"fleet {load()}.")

@@ -26,7 +26,11 @@ from testcontainers.core.wait_strategies import ExecWaitStrategy
 
 sys.path.insert(0, str(ROOT))
 from tests import monitoring_farm as farm  # noqa: E402
-from tests.integration.store_schema import copy_frame, create_tables  # noqa: E402
+from tests.integration.store_schema import (  # noqa: E402
+    SITE,
+    copy_frame,
+    create_tables,
+)
 from windpower.datasets.sql import (  # noqa: E402
     PostgresQueryDataset,
     PostgresUpsertDataset,
@@ -75,7 +79,7 @@ def load_farm(url: str) -> int:
 def _query(name: str, **params) -> PostgresQueryDataset:
     entry = yaml.safe_load((ROOT / "conf/base/catalog.yml").read_text())[name]
     return PostgresQueryDataset(sql=entry["sql"], load_args=dict(
-        entry.get("load_args", {}), params=params))
+        entry.get("load_args", {}), params={"site": SITE, **params}))
 
 
 def monitor_once(params: dict) -> dict[str, float]:
@@ -106,7 +110,8 @@ def monitor_once(params: dict) -> dict[str, float]:
                                                params)
     report.summarise_monitoring(quality, signals, result)
     lap("detection")
-    PostgresUpsertDataset("forecast_quality", nodes.QUALITY_KEY).save(quality)
+    PostgresUpsertDataset("forecast_quality", ["site_id", *nodes.QUALITY_KEY],
+                          site=SITE).save(quality)
     lap("upsert")
     plots.plot_forecast_vs_actual(scored, result, params["plots"])
     plots.plot_error_by_horizon(scored, result)
