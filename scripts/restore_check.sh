@@ -17,7 +17,7 @@ manifest=$(cat "${BACKUP_DIR:-./backups}/$name/manifest.json")
 
 export COMPOSE_PROJECT_NAME=${RESTORE_PROJECT:-${COMPOSE_PROJECT_NAME:-windpower}-restore}
 # Port 0: Docker picks free host ports, so the throwaway stack never collides.
-export PREFECT_PORT=0 MLFLOW_PORT=0
+export PREFECT_PORT=0 MLFLOW_PORT=0 FORECAST_UI_PORT=0
 export INGEST_SCHEDULE_INTERVAL_MINUTES=1 INFERENCE_SCHEDULE_INTERVAL_MINUTES=1 \
     MONITORING_SCHEDULE_INTERVAL_MINUTES=1 TRAINING_SCHEDULE_INTERVAL_MINUTES=1
 cleanup() { docker compose --profile tools --profile ops down -v --remove-orphans \
