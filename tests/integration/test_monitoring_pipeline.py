@@ -95,6 +95,9 @@ def test_monitoring_pipeline_writes_quality_names_turbine_and_logs_run(
     runs = client.search_runs([experiment.experiment_id],
                               order_by=["attributes.start_time DESC"])
     assert len(runs) == 2
+    # Each quality row names the monitoring run that computed it (the first:
+    # the second run changed nothing), the link the forecast page follows.
+    assert set(first["mlflow_run_id"]) == {runs[1].info.run_id}
     run = runs[0]
     assert run.data.tags["windpower.champion_version"] == "1"
     assert run.data.metrics["band.0-6h.mae_kw"] > 0

@@ -73,6 +73,14 @@ def _flow_run_id() -> str | None:
     return flow_run.id
 
 
+def _mlflow_run_id() -> str | None:
+    """The active MLflow run's id (None outside one)."""
+    import mlflow  # noqa: PLC0415 (slow import, only some writes need it)
+
+    run = mlflow.active_run()
+    return run.info.run_id if run else None
+
+
 class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     """Upsert a frame into an existing table on its key (``store.upsert_frame``):
     new rows are inserted, changed ones updated, identical ones left alone.
@@ -85,14 +93,18 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             (None outside a run).
         site: Given, the rows are the run's site's (its ``site_id`` column):
             nodes never handle the site, so features cannot mix two.
+        record_mlflow_run: Record the active MLflow run (the one the project
+            hook opened for this pipeline) in the rows' ``mlflow_run_id``.
         url_env: Environment variable holding the libpq URL.
     """
 
     def __init__(self, table: str, key: list[str], *, as_of: str | None = "",  # noqa: PLR0913
-                 site: str | None = None, url_env: str = "WINDPOWER_DB_URL",
-                 retries: int = 5, backoff_seconds: float = 1.0):
+                 site: str | None = None, record_mlflow_run: bool = False,
+                 url_env: str = "WINDPOWER_DB_URL", retries: int = 5,
+                 backoff_seconds: float = 1.0):
         self._table, self._key, self._url_env = table, list(key), url_env
         self._as_of, self._site = as_of, site
+        self._record_mlflow_run = record_mlflow_run
         self._retries, self._backoff = retries, backoff_seconds
 
     def save(self, data: pd.DataFrame) -> None:
@@ -101,6 +113,8 @@ class PostgresUpsertDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
                                flow_run_id=_flow_run_id())
         if self._site is not None:
             data = data.assign(site_id=self._site)
+        if self._record_mlflow_run:
+            data = data.assign(mlflow_run_id=_mlflow_run_id())
         conn = connect(self._url_env, self._retries, self._backoff)
         try:
             with conn:

@@ -33,9 +33,10 @@ from windpower.store import binary
 TOUCHED = {"turbines": "updated_at", "readings": "ingested_at",
            "weather_forecasts": "ingested_at", "predictions": "created_at",
            "forecast_quality": "computed_at"}
-# Columns that record which run wrote a row (its as_of, its Prefect flow run):
-# written with the row, never compared, so a re-run is no change and writes nothing.
-RECORD_COLUMNS = ("as_of", "flow_run_id")
+# Columns that record which run wrote a row (its as_of, its Prefect flow run, its
+# MLflow run): written with the row, never compared, so a re-run is no change and
+# writes nothing. (A prediction's mlflow_run_id follows from its model version.)
+RECORD_COLUMNS = ("as_of", "flow_run_id", "mlflow_run_id")
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 _CHUNK = 1 << 20  # bytes a COPY sends at a time (psycopg2's default: 8 KiB)
 
