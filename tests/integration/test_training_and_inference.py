@@ -31,9 +31,11 @@ pytestmark = pytest.mark.integration
 MODEL = "windpower-default"
 
 
-def _count_predictions(db_url: str) -> int:
+def _count_predictions(db_url: str, farm: bool = False) -> int:
+    """Stored predictions of the turbines (``farm``: of the farm total)."""
     with psycopg2.connect(db_url) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM predictions")
+        cursor.execute("SELECT count(*) FROM predictions WHERE (turbine_id = '*') "
+                       "= %s", (farm,))
         return cursor.fetchone()[0]
 
 
@@ -110,10 +112,13 @@ def test_training_registers_champion_then_inference_upserts_predictions(
         "inference_summary"]
     rows = _count_predictions(servers.windpower_db_url)
     assert rows == first["rows_scored"] > 0
+    # Beside them, the farm total of each 10-minute step of the 48 h.
+    assert _count_predictions(servers.windpower_db_url, farm=True) == 288
 
     # The same forecast again, an hour later: updated, not added.
     _run(project, "inference", {"as_of": (as_of + pd.Timedelta(hours=1)).isoformat()})
     assert _count_predictions(servers.windpower_db_url) == rows
+    assert _count_predictions(servers.windpower_db_url, farm=True) == 288
     with psycopg2.connect(servers.windpower_db_url) as connection:
         with connection.cursor() as cursor:
             cursor.execute(
