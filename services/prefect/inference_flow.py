@@ -27,6 +27,7 @@ from windpower.orchestration.flows.parameters import (
     SITE,
     site_run_name,
 )
+from windpower.orchestration.flows.sites import for_each_site
 from windpower.orchestration.flows.specs import INFERENCE
 from windpower.orchestration.flows.tasks import publish_inference_report
 from windpower.orchestration.serving.cli import main
@@ -46,12 +47,7 @@ def inference_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_
     Returns:
         The ``inference_summary`` of the Kedro run (per site, for every site).
     """
-    if not site:
-        from windpower.orchestration.flows.sites import fan_out  # noqa: PLC0415
-
-        return fan_out(INFERENCE, as_of, {"kedro_env": kedro_env, "params": params},
-                       lambda one, at: _predict(one, at, kedro_env, params))
-    return _predict(site, as_of, kedro_env, params)
+    return for_each_site(INFERENCE, site, as_of, kedro_env, params, body=_predict)
 
 
 def _predict(site: str, as_of: datetime | None, kedro_env: str | None,

@@ -27,6 +27,7 @@ from windpower.orchestration.flows.parameters import (
     SITE,
     site_run_name,
 )
+from windpower.orchestration.flows.sites import for_each_site
 from windpower.orchestration.flows.specs import MONITORING
 from windpower.orchestration.flows.tasks import publish_monitoring_report
 from windpower.orchestration.serving.cli import main
@@ -48,12 +49,7 @@ def monitoring_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO
         The ``monitoring_summary``: degradation report and quality per band (per
         site, for every site).
     """
-    if not site:
-        from windpower.orchestration.flows.sites import fan_out  # noqa: PLC0415
-
-        return fan_out(MONITORING, as_of, {"kedro_env": kedro_env, "params": params},
-                       lambda one, at: _monitor(one, at, kedro_env, params))
-    return _monitor(site, as_of, kedro_env, params)
+    return for_each_site(MONITORING, site, as_of, kedro_env, params, body=_monitor)
 
 
 def _monitor(site: str, as_of: datetime | None, kedro_env: str | None,

@@ -28,6 +28,7 @@ from windpower.orchestration.flows.parameters import (
     SITE,
     site_run_name,
 )
+from windpower.orchestration.flows.sites import for_each_site
 from windpower.orchestration.flows.specs import TRAINING
 from windpower.orchestration.flows.tasks import link_mlflow_run, publish_training_report
 from windpower.orchestration.serving.cli import main
@@ -49,12 +50,7 @@ def training_flow(as_of: datetime | None = None, kedro_env: str | None = KEDRO_E
     Returns:
         The ``training_summary`` of the Kedro run (per site, for every site).
     """
-    if not site:
-        from windpower.orchestration.flows.sites import fan_out  # noqa: PLC0415
-
-        return fan_out(TRAINING, as_of, {"kedro_env": kedro_env, "params": params},
-                       lambda one, at: _train(one, at, kedro_env, params))
-    return _train(site, as_of, kedro_env, params)
+    return for_each_site(TRAINING, site, as_of, kedro_env, params, body=_train)
 
 
 def _train(site: str, as_of: datetime | None, kedro_env: str | None,

@@ -51,12 +51,8 @@ def late(site: dict, now: datetime) -> list[str]:
     waited unscored for longer than its limit, or when it is older than the
     weather's own limit."""
     found = [name for name in STALE_AFTER if site.get(name) is None]
-    if site.get("newest_reading") and now - site["newest_reading"] > STALE_AFTER[
-            "newest_reading"]:
-        found.append("newest_reading")
-    if site.get("newest_weather") and now - site["newest_weather"] > STALE_AFTER[
-            "newest_weather"]:
-        found.append("newest_weather")
+    found += [name for name in ("newest_reading", "newest_weather")
+              if site.get(name) and now - site[name] > STALE_AFTER[name]]
     forecast, weather = site.get("newest_forecast"), site.get("newest_weather")
     unscored = forecast and weather and forecast < weather and (
         now - weather > STALE_AFTER["newest_forecast"])

@@ -17,7 +17,6 @@ from typing import Any
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment
 
-from windpower.clock import run_time
 from windpower.orchestration.flows.specs import FlowSpec
 from windpower.store import connect
 from windpower.store.sites import site_ids
@@ -41,6 +40,10 @@ def fan_out(spec: FlowSpec, as_of: datetime | None, parameters: dict[str, Any],
     Returns:
         Per site, the started run's id (deployment) or ``run_site``'s result.
     """
+    # Imported here: the flow modules import this one, and a flow container's
+    # serving process stays without pandas (serving.cli.serve).
+    from windpower.clock import run_time  # noqa: PLC0415
+
     stamp = run_time(as_of)
     sites = every_site()
     name = deployment.name
@@ -54,3 +57,14 @@ def fan_out(spec: FlowSpec, as_of: datetime | None, parameters: dict[str, Any],
             parameters={**parameters, "site": site, "as_of": stamp.isoformat()})
         started[site] = str(run.id)
     return started
+
+
+def for_each_site(spec: FlowSpec, site: str | None, as_of: datetime | None,
+                  kedro_env: str | None, params: dict[str, Any] | None, *,
+                  body: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """A flow's body for ``site``: ``body(site, as_of, kedro_env, params)``; no
+    site: every site (``fan_out``)."""
+    if site:
+        return body(site, as_of, kedro_env, params)
+    return fan_out(spec, as_of, {"kedro_env": kedro_env, "params": params},
+                   lambda one, at: body(one, at, kedro_env, params))
