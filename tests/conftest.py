@@ -179,15 +179,33 @@ def pytest_configure(config: pytest.Config) -> None:
         "and checked late, so its wait overlaps the other tests)")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Server-free tests first, while the servers start in the background; then
-    the tests that need them; run_last ones at the end."""
+def pytest_collection_modifyitems(config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """The running stack's tests only when asked for; server-free tests first,
+    while the servers start in the background; then the tests that need them;
+    run_last ones at the end."""
+    _skip_stack_tests_unless_selected(config, items)
+
     def rank(item: pytest.Item) -> int:
         if item.get_closest_marker("run_last"):
             return 2
         return 1 if background.needs_background(item) else 0
 
     items.sort(key=rank)  # stable: tests keep their order within a rank
+
+
+def _skip_stack_tests_unless_selected(config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+    """The e2e tests run deployments on the running stack: they train and register
+    model versions there. A user's `pytest` after `docker compose up` tests the
+    code and leaves their stack alone; `-m e2e` asks for the stack's tests."""
+    if "e2e" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="tests the running stack, training and "
+                            "registering models there: select with `-m e2e`")
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(skip)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
