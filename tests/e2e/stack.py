@@ -1,6 +1,7 @@
 """Helpers of the tests against the running compose stack (reached by service name)."""
 
 import os
+import time
 import urllib.request
 
 import psycopg2
@@ -63,3 +64,14 @@ def query(sql: str, args: tuple = ()) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             return cursor.fetchall()
+
+
+def wait_for_first_forecasts(sites: int = 2) -> None:
+    """A stack just started is still ingesting its year and training: wait until
+    every demo site has a stored forecast (the last service to finish), so each
+    site has its champion."""
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while query("SELECT count(DISTINCT site_id) FROM predictions")[0][0] < sites:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the stack stored no forecast in {RUN_TIMEOUT_S} s")
+        time.sleep(2)

@@ -35,6 +35,7 @@ from tests.e2e.stack import (
     query,
     require_stack,
     run,
+    wait_for_first_forecasts,
 )
 from windpower.demo_farm import demo_farm_from_params
 from windpower.demo_farm.physics import power_curve
@@ -61,17 +62,7 @@ def stack(request: pytest.FixtureRequest) -> None:
         pytest.skip("moves the stack's data into the future: select it with "
                     "`-m closed_loop` (on a throwaway stack)")
     require_stack(PREFECT_API_URL)
-    _wait_for_first_forecast()
-
-
-def _wait_for_first_forecast() -> None:
-    """A stack just started is still ingesting its year and training: the tests
-    move time only once its first forecast is stored (the last service to finish)."""
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while query("SELECT count(DISTINCT site_id) FROM predictions")[0][0] < 2:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the stack stored no forecast in {RUN_TIMEOUT_S} s")
-        time.sleep(2)
+    wait_for_first_forecasts()
 
 
 def _newest_reading() -> pd.Timestamp:

@@ -17,7 +17,13 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
 import docker
-from tests.e2e.stack import MLFLOW_URL, PREFECT_API_URL, require_stack, run
+from tests.e2e.stack import (
+    MLFLOW_URL,
+    PREFECT_API_URL,
+    require_stack,
+    run,
+    wait_for_first_forecasts,
+)
 from windpower.orchestration.setup.pools import DOCKER_POOL, PROCESS_POOL
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +40,8 @@ PROCESS = ("training-flow/training-pool", "inference-flow/inference-pool")
 
 @pytest.fixture(scope="module", autouse=True)
 def stack() -> None:
-    """The stack, and a Docker worker online (the docker-pool profile is up)."""
+    """The stack, a Docker worker online (the docker-pool profile is up), and each
+    site's first champion (the runs below start inferences beside trainings)."""
     require_stack(PREFECT_API_URL)
     with get_client(sync_client=True) as client:
         workers = client.read_workers_for_work_pool(DOCKER_POOL)
@@ -43,6 +50,7 @@ def stack() -> None:
         if os.environ.get("WINDPOWER_E2E_REQUIRED", "").lower() in {"1", "true"}:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+    wait_for_first_forecasts()
 
 
 class ContainerEvents:
@@ -112,27 +120,14 @@ def test_docker_pool_defaults_are_the_local_image_never_pulled_with_a_limit():
         defaults["env"])
 
 
-def test_docker_pool_runs_each_complete_in_a_new_container_removed_after():
-    # One after the other: on a fresh stack the inference needs the champion this
-    # training makes (the six-run test below starts runs together).
-    with ContainerEvents() as events:
-        flow_runs = [_run(deployment) for deployment in DOCKER]
-    created, destroyed = events.containers("create"), events.containers("destroy")
-    for flow_run in flow_runs:
-        (container,) = created[str(flow_run.id)]  # one new container per run
-        assert container["image"] == IMAGE
-        assert flow_run.infrastructure_pid.endswith(container["id"])
-        assert [c["id"] for c in destroyed[str(flow_run.id)]] == [container["id"]]
-    assert len(_mlflow_runs(flow_runs[0].id)) == 1, "training made no MLflow run"
-
-
 def test_six_pool_runs_on_both_pools_started_together_each_run_exactly_once():
     """Two trainings (one per pool: they queue for the one training slot) and four
-    inferences, on three process workers and the Docker worker."""
+    inferences, on three process workers and the Docker worker: each Docker-pool
+    run in a new container of the local image, removed after it."""
     deployments = (*DOCKER, *PROCESS, DOCKER[1], PROCESS[1])
     with ContainerEvents() as events, ThreadPoolExecutor(len(deployments)) as pool:
         flow_runs = list(pool.map(_run, deployments))
-    created = events.containers("create")
+    created, destroyed = events.containers("create"), events.containers("destroy")
     with get_client(sync_client=True) as client:
         pools = {r.id: client.read_deployment(r.deployment_id).work_pool_name
                  for r in flow_runs}
@@ -145,6 +140,10 @@ def test_six_pool_runs_on_both_pools_started_together_each_run_exactly_once():
         containers = created.get(str(flow_run.id), [])
         assert len(containers) == (expected_pool == DOCKER_POOL), (
             deployment, containers)
+        for container in containers:
+            assert container["image"] == IMAGE
+            assert flow_run.infrastructure_pid.endswith(container["id"])
+            assert [c["id"] for c in destroyed[str(flow_run.id)]] == [container["id"]]
         tasks = _task_runs(flow_run.id)
         assert tasks and len(tasks) == len(set(tasks)), (deployment, tasks)
         if deployment.startswith("training"):
