@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -24,6 +25,9 @@ from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
 from windpower.demo_farm import DemoFarm
+
+sys.path.insert(0, str(ROOT))  # the tests' project copy helpers
+from tests.project_copy import use_file_inputs  # noqa: E402
 from windpower.model_inputs import model_input
 
 N_TURBINES = 6  # the demo farm
@@ -85,6 +89,9 @@ def make_project(tmp: Path, rows: int) -> int:
     (root / "src").mkdir()  # the package itself is installed
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     catalog = root / "conf" / "base" / "catalog.yml"
+    # Inputs from the generated files through the data contract, as the pipeline
+    # tests read them: no database needed.
+    use_file_inputs(catalog)
     text = catalog.read_text()
     memory = {"power_predictions": {"type": "kedro.io.MemoryDataset"}}
     catalog.write_text(text[:text.index("power_predictions:")] + yaml.safe_dump(memory))
