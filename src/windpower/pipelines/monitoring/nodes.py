@@ -158,7 +158,7 @@ def _farm_sums(scored: pd.DataFrame) -> pd.DataFrame:
     frame = scored.assign(**{c: scored.get(c, np.nan) for c in values}).astype(
         dict.fromkeys(values, float))
     return frame.groupby(_FORECAST_SET, observed=True, as_index=False).agg(
-        measured=("actual_kw", "size"), actual_kw=("actual_kw", "sum"),
+        measured=("actual_kw", "count"), actual_kw=("actual_kw", "sum"),
         rated_power_kw=("rated_power_kw", "sum"),
         baseline_kw=("baseline_kw", "sum"),
         persisted=("persistence_kw", "count"),
