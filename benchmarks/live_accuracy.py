@@ -27,6 +27,7 @@ SELECT horizon_band, sum(rows), sum(mae_kw * rows) / sum(rows),
        sum(persistence_mae_kw * rows) / sum(rows),
        sum(baseline_mae_kw * rows) / sum(rows), sum(pinball_kw * rows) / sum(rows)
 FROM forecast_quality WHERE day > %s AND day <= %s
+  AND turbine_id <> '*'  -- the turbines: the farm total is scored apart
 GROUP BY 1 ORDER BY min(CASE horizon_band WHEN '0-6h' THEN 0 WHEN '6-24h' THEN 1
                                           ELSE 2 END)"""
 

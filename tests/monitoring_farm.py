@@ -116,6 +116,23 @@ def joined(reads: pd.DataFrame, weather: pd.DataFrame, predictions: pd.DataFrame
         "forecast_temperature": rows["ambient_temperature_forecast"]})
 
 
+def farm_total_rows(predictions: pd.DataFrame, band_kw: float = 500.0
+                    ) -> pd.DataFrame:
+    """What the ``monitoring_farm_rows`` query returns for the farm totals of
+    ``predictions`` (P10/P90 at -/+ ``band_kw`` around the summed P50)."""
+    keys = ["issued_at", "timestamp", "model_version", "horizon_minutes"]
+    total = predictions.groupby(keys, as_index=False).agg(
+        predicted_kw=("predicted_power_kw", "sum"),
+        turbines_summed=("turbine_id", "size"))
+    return pd.DataFrame({
+        "model_version": total["model_version"], "epoch": _epoch(total["timestamp"]),
+        "horizon_minutes": total["horizon_minutes"],
+        "predicted_kw": total["predicted_kw"],
+        "p10_kw": total["predicted_kw"] - band_kw,
+        "p90_kw": total["predicted_kw"] + band_kw,
+        "turbines_summed": total["turbines_summed"]})
+
+
 def readings_rows(reads: pd.DataFrame) -> pd.DataFrame:
     """What the ``monitoring_readings`` query returns."""
     return pd.DataFrame({

@@ -48,6 +48,10 @@ def _m(file: str, original: str, replacement: str, promise: str,
 ORCH = "src/windpower/orchestration/"
 FLOWS_TEST = "tests/orchestration/test_flows.py::"
 STORE_INGEST_TEST = "tests/store/test_ingest.py::"
+MONITORING = "src/windpower/pipelines/monitoring/"
+FARM_QUALITY_TEST = ("tests/integration/test_monitoring_pipeline.py::"
+                     "test_monitoring_scores_the_farm_total_per_band_and_never_"
+                     "names_it")
 ROWS = [
     _m(ORCH + "serving/events.py", "DEFAULT_COOLDOWN = timedelta(hours=12)",
        "DEFAULT_COOLDOWN = timedelta(hours=1)",
@@ -191,6 +195,20 @@ ROWS = [
        "from windpower.datasets.files import read_rows as _read_rows  # noqa\n",
        "the store never imports a floor above it (no wrong-way arrows)",
        "tests/test_layers.py"),
+    _m(MONITORING + "nodes.py",
+       '    rows = rows.loc[rows["measured"] == rows["turbines_summed"]]',
+       '    rows = rows.loc[rows["measured"] >= 1]',
+       "the farm total is scored only where every turbine it summed was measured",
+       FARM_QUALITY_TEST),
+    _m(MONITORING + "report.py", '"band": _band_means(own.loc[~is_farm]),',
+       '"band": _band_means(own),',
+       "the turbines' per-band figures never count the farm total",
+       FARM_QUALITY_TEST),
+    _m(MONITORING + "detection.py",
+       '    scored = scored.loc[scored["turbine_id"] != FARM]', "",
+       "the detectors never name the farm total '*' as a turbine",
+       "tests/pipelines/test_monitoring.py::"
+       "test_the_farm_total_is_no_turbine_to_the_detectors_or_their_figures"),
 ]
 
 

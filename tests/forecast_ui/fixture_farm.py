@@ -71,7 +71,8 @@ def _quality(site: str, turbines: list[str], newest_day, days: int = 5
              "coverage_p10_p90": rng.uniform(0.6, 0.9),
              "flow_run_id": "11111111-2222-4333-8444-555555555555",
              "mlflow_run_id": None}
-            for d in range(days) for t in turbines
+            # '*': the farm total's own rows, as monitoring writes them.
+            for d in range(days) for t in [*turbines, "*"]
             for i, band in enumerate(("0-6h", "6-24h", "24-48h"))]
     return pd.DataFrame(rows)
 

@@ -72,7 +72,11 @@ def test_quality_table_weights_turbines_by_rows_and_links_the_runs(client, owner
     mae, bias = fetch(owner, "SELECT sum(mae_kw * \"rows\") / sum(\"rows\"), "
                       "sum(bias_kw * \"rows\") / sum(\"rows\") FROM forecast_quality "
                       "WHERE site_id = 'demo-north' AND day = %s AND "
-                      "horizon_band = %s", (day, band))[0]
+                      "horizon_band = %s AND turbine_id <> '*'", (day, band))[0]
+    turbines = fetch(owner, "SELECT count(*) FROM turbines WHERE site_id = "
+                     "'demo-north'")[0][0]
+    # The turbines only: the farm total ('*') is no turbine.
+    assert body[0]["turbines"] == turbines
     assert body[0]["mae_kw"] == pytest.approx(mae)
     assert body[0]["bias_kw"] == pytest.approx(bias)
     assert {r["day"] for r in body} == set(sorted({r["day"] for r in body})[-3:])
@@ -80,6 +84,18 @@ def test_quality_table_weights_turbines_by_rows_and_links_the_runs(client, owner
     assert "http://localhost:4200/runs/flow-run/11111111-" in page
     # No monitoring run recorded: the model version's training run instead.
     assert "http://localhost:5001/#/runs/0123456789abcdef" in page
+
+
+def test_quality_page_shows_the_farm_total_apart_from_the_turbines(client, owner):
+    page = client.get("/sites/demo-north/quality?days=1").text
+    newest, mae = fetch(owner, "SELECT day, mae_kw FROM forecast_quality WHERE "
+                        "site_id = 'demo-north' AND turbine_id = '*' AND "
+                        "horizon_band = '0-6h' ORDER BY day DESC LIMIT 1")[0]
+    farm = page.split('id="farm-quality-table"')[1].split("</table>")[0]
+    first = farm.split("<tr>")[2]
+    assert "Farm total" in page and "*" not in page.split("<main>")[1]
+    assert str(newest) in first and "0-6h" in first
+    assert f"{mae:.1f}" in first
 
 
 def test_overview_flags_the_site_whose_forecast_is_late(client):

@@ -8,6 +8,7 @@ from windpower.orchestration.flows.reports import (
     inference_markdown,
     metrics_table,
     mlflow_run_url,
+    monitoring_markdown,
     training_markdown,
 )
 
@@ -63,3 +64,14 @@ def test_inference_markdown_rows_version_forecast() -> None:
     assert "rows scored: **288**" in text
     assert "model version: **3**" in text
     assert "| T01 | 900.000 |" in text
+
+
+def test_monitoring_markdown_shows_the_farm_total_apart_from_the_turbines() -> None:
+    band = {"rows": 10, "mae_kw": 100.0, "bias_kw": 5.0, "mae_pct_rated": 5.0,
+            "skill": 0.2}
+    text = monitoring_markdown({"champion_version": 1, "as_of_day": "2026-03-15",
+                                "quality": {"0-6h": band},
+                                "farm_quality": {"0-6h": band | {"mae_kw": 180.0}}},
+                               "http://localhost:5001")
+    assert "| 0-6h | 10 | 100.000 |" in text
+    assert "| farm total, 0-6h | 10 | 180.000 |" in text

@@ -134,6 +134,75 @@ def test_forecast_quality_without_quantiles_has_no_coverage():
 
 
 
+def test_farm_total_is_scored_only_where_every_summed_turbine_is_measured():
+    pair = TURBINES[:2]
+    reads = farm.readings(pair, START, 2, seed=3)
+    weather, predictions = farm.forecasts(reads, 6, 72, seed=3)
+    first_issue = predictions["issued_at"].min()
+    gap = (reads["turbine_id"] == "T2") & (
+        reads["timestamp"] < pd.Timestamp(START) + pd.Timedelta(hours=9))
+    rows = farm.joined(reads.loc[~gap], weather, predictions)
+    # Persistence of every turbine, but T2's at the first issue.
+    rows["persistence_kw"] = 700.0
+    issued = pd.to_datetime(rows["epoch"] - 60 * rows["horizon_minutes"], unit="s",
+                            utc=True)
+    rows.loc[(rows["turbine_id"] == "T2") & (issued == first_issue),
+             "persistence_kw"] = np.nan
+    scored = nodes.score_forecasts(rows, farm.turbines_frame(pair), _reference())
+
+    total = nodes.score_farm_forecasts(farm.farm_total_rows(predictions), scored)
+
+    measured = reads.loc[~gap].groupby("timestamp")["power_kw"].agg(["size", "sum"])
+    complete = measured.loc[measured["size"] == 2, "sum"]
+    expected = predictions.loc[predictions["timestamp"].isin(complete.index)
+                               & (predictions["turbine_id"] == "T1")]
+    assert len(total) == len(expected) > 0
+    assert (total["turbine_id"] == "*").all()
+    assert total["actual_kw"].to_numpy() == pytest.approx(
+        complete.reindex(total["timestamp"]).to_numpy())
+    assert (total["rated_power_kw"] == 2 * farm.RATED_KW).all()
+    at_first = total["timestamp"] - pd.to_timedelta(total["horizon_minutes"],
+                                                    unit="min") == first_issue
+    assert total.loc[at_first, "persistence_kw"].isna().all()
+    assert (total.loc[~at_first, "persistence_kw"] == 1400.0).all()
+    quality = nodes.compute_forecast_quality(scored, total)
+    own = quality.loc[quality["turbine_id"] == "*"]
+    assert own["rows"].sum() == len(total)
+    assert own["mae_pct_rated"].to_numpy() == pytest.approx(
+        100 * own["mae_kw"].to_numpy() / (2 * farm.RATED_KW))
+
+
+def test_the_farm_total_is_no_turbine_to_the_detectors_or_their_figures(params):
+    """Farm rows far off (P50 at the farm's rated power) among the scored rows
+    never name '*', and stay out of the turbines' per-band figures."""
+    params["degrade_on"] = ["concept", "performance"]
+    reference = _reference(holdout_pct=20.0)
+    reads = farm.readings(TURBINES, START, 14, 1)
+    weather, predictions = farm.forecasts(reads, 6, 72, 1)
+    turbines = farm.turbines_frame(TURBINES)
+    scored = nodes.score_forecasts(farm.joined(reads, weather, predictions),
+                                   turbines, reference)
+    farm_scored = nodes.score_farm_forecasts(farm.farm_total_rows(
+        predictions).assign(predicted_kw=len(TURBINES) * farm.RATED_KW), scored)
+    readings = nodes.score_readings(farm.readings_rows(reads), turbines, reference)
+
+    result, table = report.detect_degradation(
+        pd.concat([scored, farm_scored], ignore_index=True), readings,
+        NO_HISTOGRAMS, reference, params)
+    quality = nodes.compute_forecast_quality(scored, farm_scored)
+    metrics, _, summary = report.summarise_monitoring(quality, table, result)
+
+    assert "*" not in set(table["turbine_id"])
+    assert result["turbines"] == [] and "*" not in result["reasons"]
+    near = scored["horizon_band"] == "0-6h"
+    assert metrics["band"]["0-6h"]["rows"] == near.sum()
+    assert metrics["band"]["0-6h"]["mae_kw"] == pytest.approx(
+        scored.loc[near, "error_kw"].abs().mean(), rel=1e-6)
+    assert metrics["farm"]["0-6h"]["rows"] == (
+        farm_scored["horizon_band"] == "0-6h").sum()
+    assert summary["farm_quality"] == metrics["farm"]
+
+
 def _histograms(days: int, shifted: str, shift_days: int) -> pd.DataFrame:
     """Daily wind histograms as the query returns them: the same every day, except
     ``shifted``'s wind speed, 6 m/s higher over the last ``shift_days``."""

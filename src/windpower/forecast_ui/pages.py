@@ -82,5 +82,6 @@ def turbine(request: Request, site_id: str, turbine_id: str,
 def quality(request: Request, site_id: str, days: int = Query(7, ge=1, le=90)):
     with reading() as conn:
         found = queries.quality(conn, site_id, days)
+        farm = queries.quality(conn, site_id, days, series.FARM)
     return templates.TemplateResponse(request, "quality.html", {
-        "site_id": site_id, "days": days, "rows": found})
+        "site_id": site_id, "days": days, "rows": found, "farm_rows": farm})

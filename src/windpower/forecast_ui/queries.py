@@ -93,8 +93,11 @@ SELECT q.day, q.horizon_band, q.model_version, sum(q."rows")::int AS rows,
   )) AS mlflow_run_id,
   max(q.mlflow_run_id) IS NOT NULL AS mlflow_is_monitoring
 FROM forecast_quality q
-WHERE q.site_id = %(site)s AND q.day > %(since)s AND q.turbine_id <> '*'
-  AND (%(turbine)s::text IS NULL OR q.turbine_id = %(turbine)s)
+WHERE q.site_id = %(site)s AND q.day > %(since)s
+  -- No turbine named: the turbines, never the farm total ('*', scored on its
+  -- own): it would count every turbine's rows a second time.
+  AND (q.turbine_id = %(turbine)s
+       OR (%(turbine)s::text IS NULL AND q.turbine_id <> '*'))
 GROUP BY q.site_id, q.day, q.horizon_band, q.model_version
 ORDER BY q.day DESC,
   array_position(ARRAY['0-6h', '6-24h', '24-48h'], q.horizon_band),
@@ -104,7 +107,8 @@ ORDER BY q.day DESC,
 def quality(conn: Connection, site_id: str, days: int,
             turbine_id: str | None = None) -> list[dict]:
     """Per day, lead-time band and model version: MAE, bias and P10-P90
-    coverage over the site's turbines (weighted by rows), with the runs behind.
+    coverage over the site's turbines (weighted by rows), or of one turbine
+    (``series.FARM``: the farm total), with the runs behind.
 
     The MLflow run is the monitoring run that computed the row when recorded,
     else the training run of the model version that made the forecasts.

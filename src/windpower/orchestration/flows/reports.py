@@ -141,12 +141,21 @@ def _demo_line(site: str, readings: list[dict], forecasts: dict) -> str:
             f"{written['forecast']} new weather-forecast rows (issued {issued})\n")
 
 
+def _quality_lines(quality: dict[str, dict], label: str = "") -> list[str]:
+    """Table rows of quality per horizon band (``label`` before each band)."""
+    return [
+        f"| {label}{band} | {q['rows']} | {_number(q['mae_kw'])} "
+        f"| {_number(q['bias_kw'])} | {_number(q['mae_pct_rated'])} "
+        f"| {_number(q['skill'])} |" for band, q in sorted(quality.items())]
+
+
 def monitoring_markdown(summary: dict[str, Any], ui_url: str) -> str:
-    """The monitoring report: quality per horizon band, the verdict, the evidence."""
+    """The monitoring report: quality per horizon band (the turbines', then the
+    farm total's: its MAE % of the farm's rated power), the verdict, the evidence.
+    """
     bands = "\n".join(
-        f"| {band} | {q['rows']} | {_number(q['mae_kw'])} | {_number(q['bias_kw'])} "
-        f"| {_number(q['mae_pct_rated'])} | {_number(q['skill'])} |"
-        for band, q in sorted(summary.get("quality", {}).items())
+        _quality_lines(summary.get("quality", {}))
+        + _quality_lines(summary.get("farm_quality", {}), "farm total, ")
     ) or "| (no forecast has met its actual yet) | | | | | |"
     if summary.get("degraded"):
         verdict = ("**degraded**: " + ", ".join(

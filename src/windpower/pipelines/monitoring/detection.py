@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from windpower.clock import run_time
+from windpower.farm_total import FARM
 from windpower.pipelines.monitoring.signals import (
     daily_index,
     drift_signals,
@@ -107,6 +108,9 @@ def compute_signals(scored: pd.DataFrame, readings: pd.DataFrame,
         ``{"days", "signals": {name: (values, samples)}, "states": {name: table}}``;
         names are ``performance``, ``concept``, ``drift:<variable>``.
     """
+    # The detectors judge turbines: the farm total is no turbine, whatever rows
+    # reach here (its thresholds and samples are a turbine's).
+    scored = scored.loc[scored["turbine_id"] != FARM]
     seen = pd.concat([scored["day"], readings["day"]])
     days = daily_index(seen, _as_of_day(seen, params["as_of"]))
     signals = {"performance": performance_signal(scored, reference, days, params),

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from windpower.errors import NoChampionError
+from windpower.farm_total import FARM
 from windpower.forecast_model import curve_at, pinball
 
 logger = logging.getLogger(__name__)
@@ -113,14 +114,71 @@ def score_readings(readings: pd.DataFrame, turbines: pd.DataFrame, reference: di
     return readings.assign(**_with_time(readings), expected_kw=expected)
 
 
+# A turbine forecast set: the issue is target - horizon, so (target, horizon,
+# version) names one issue's forecast of one target time by one model.
+_FORECAST_SET = ["epoch", "horizon_minutes", "model_version"]
+
+
+def score_farm_forecasts(farm_rows: pd.DataFrame, scored: pd.DataFrame
+                         ) -> pd.DataFrame:
+    """The farm total's stored forecasts, scored like a turbine's (``FARM`` rows).
+
+    The farm's actual power is the sum of the turbines' measured power. A total
+    is scored only at the target times where every turbine it summed has a
+    reading: a sum over the measured ones would compare a full farm's forecast
+    with a part of the farm, and scaling the part up would invent power nobody
+    measured. Rated power, the curve baseline and persistence are the turbines'
+    sums too; persistence only where every turbine had its reading at issue
+    (else NULL, as a turbine without one).
+
+    Args:
+        farm_rows: The ``'*'`` predictions: ``epoch``, ``horizon_minutes``,
+            ``model_version``, ``predicted_kw``, ``p10_kw``, ``p90_kw`` and
+            ``turbines_summed`` (the turbine forecasts the total is the sum of).
+        scored: The turbines' rows from ``score_forecasts``.
+
+    Returns:
+        Rows like ``score_forecasts``'s, with turbine ``FARM``.
+    """
+    turbines = _farm_sums(scored)
+    rows = farm_rows.merge(turbines, on=_FORECAST_SET)
+    rows = rows.loc[rows["measured"] == rows["turbines_summed"]]
+    persistence = rows["persistence_kw"].where(
+        rows["persisted"] == rows["turbines_summed"])
+    return rows.assign(
+        turbine_id=FARM, persistence_kw=persistence,
+        error_kw=rows["predicted_kw"].astype(float) - rows["actual_kw"],
+    ).drop(columns=["measured", "persisted", "turbines_summed"])
+
+
+def _farm_sums(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per turbine forecast set: how many turbines were measured, and the sums."""
+    values = ["actual_kw", "rated_power_kw", "baseline_kw", "persistence_kw"]
+    # float64: a float4 sum over many turbines would lose the last kW.
+    frame = scored.assign(**{c: scored.get(c, np.nan) for c in values}).astype(
+        dict.fromkeys(values, float))
+    return frame.groupby(_FORECAST_SET, observed=True, as_index=False).agg(
+        measured=("actual_kw", "count"), actual_kw=("actual_kw", "sum"),
+        rated_power_kw=("rated_power_kw", "sum"),
+        baseline_kw=("baseline_kw", "sum"),
+        persisted=("persistence_kw", "count"),
+        persistence_kw=("persistence_kw", "sum"),
+        horizon_band=("horizon_band", "first"), timestamp=("timestamp", "first"),
+        day=("day", "first"))
+
+
 QUALITY_DECIMALS = 6
 
 
-def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
+def compute_forecast_quality(scored: pd.DataFrame,
+                             scored_farm: pd.DataFrame | None = None
+                             ) -> pd.DataFrame:
     """Forecast quality per day, turbine, horizon band and model version.
 
     Args:
         scored: From ``score_forecasts``.
+        scored_farm: From ``score_farm_forecasts``: scored the same way, as
+            turbine ``FARM`` (its NMAE in % of the farm's rated power).
 
     Returns:
         The ``forecast_quality`` rows: ``rows``, ``mae_kw``, ``bias_kw`` (mean of
@@ -131,6 +189,8 @@ def compute_forecast_quality(scored: pd.DataFrame) -> pd.DataFrame:
         measured before the issue; NULL where none was), ``pinball_kw`` (mean
         pinball loss of P10/P50/P90) and ``interval_width_kw``.
     """
+    if scored_farm is not None and len(scored_farm):
+        scored = pd.concat([scored, scored_farm], ignore_index=True)
     actual = scored["actual_kw"]
     has_band = scored["p10_kw"].notna() & scored["p90_kw"].notna()
     inside = (scored["p10_kw"] <= actual) & (actual <= scored["p90_kw"])

@@ -5,6 +5,7 @@ import math
 
 import pandas as pd
 
+from windpower.farm_total import FARM
 from windpower.pipelines.monitoring.detection import compute_signals, loss_by_bin
 
 logger = logging.getLogger(__name__)
@@ -90,21 +91,10 @@ def detect_degradation(scored: pd.DataFrame, readings: pd.DataFrame,
     return report, signals
 
 
-def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
-                         report: dict) -> tuple[dict, dict, dict]:
-    """Metrics, tags and summary of the monitoring run.
-
-    Returns:
-        Metrics (quality per horizon band of the champion over the window, each
-        turbine's signals, ``degraded``), tags (``windpower.champion_version``) and
-        the summary for the orchestrator (free output): the degradation report
-        plus ``quality`` per band, the input of ``emit_degradation_event``.
-    """
-    version = report["champion_version"]
-    own = quality.loc[quality["model_version"] == version]
-    metrics: dict = {"degraded": int(report["degraded"]),
-                     "turbines_degraded": len(report["turbines"]), "band": {}}
-    for band, rows in own.groupby("horizon_band"):
+def _band_means(quality: pd.DataFrame) -> dict[str, dict]:
+    """Quality per horizon band over ``quality``'s rows, weighted by rows."""
+    out = {}
+    for band, rows in quality.groupby("horizon_band"):
         n = rows["rows"]
         mean = {k: float((rows[k] * n).sum() / n.sum()) for k in (
             "mae_kw", "bias_kw", "mae_pct_rated", "baseline_mae_kw")}
@@ -116,7 +106,31 @@ def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
                 mean[k] = float((rows.loc[known, k] * n[known]).sum()
                                 / n[known].sum())
         mean["rows"] = int(n.sum())
-        metrics["band"][str(band)] = mean
+        out[str(band)] = mean
+    return out
+
+
+def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
+                         report: dict) -> tuple[dict, dict, dict]:
+    """Metrics, tags and summary of the monitoring run.
+
+    Returns:
+        Metrics (quality per horizon band of the champion over the window: the
+        turbines' in ``band``, the farm total's in ``farm``; each turbine's
+        signals, ``degraded``), tags (``windpower.champion_version``) and the
+        summary for the orchestrator (free output): the degradation report plus
+        ``quality`` and ``farm_quality`` per band, the input of
+        ``emit_degradation_event``.
+    """
+    version = report["champion_version"]
+    own = quality.loc[quality["model_version"] == version]
+    # The farm total is not a turbine: its rows would count twice what the
+    # turbines already hold, so it gets figures of its own.
+    is_farm = own["turbine_id"] == FARM
+    metrics: dict = {"degraded": int(report["degraded"]),
+                     "turbines_degraded": len(report["turbines"]),
+                     "band": _band_means(own.loc[~is_farm]),
+                     "farm": _band_means(own.loc[is_farm])}
     metrics["turbine"] = {
         row["turbine_id"]: {k.replace(":", "_"): float(v) for k, v in row.items()
                             if k != "turbine_id" and not pd.isna(v)}
@@ -124,4 +138,5 @@ def summarise_monitoring(quality: pd.DataFrame, signals: pd.DataFrame,
     tags = {"windpower.champion_version": version,
             "windpower.degraded": report["degraded"],
             "windpower.as_of_day": report["as_of_day"]}
-    return metrics, tags, report | {"quality": metrics["band"]}
+    return metrics, tags, report | {"quality": metrics["band"],
+                                    "farm_quality": metrics["farm"]}
