@@ -59,6 +59,9 @@ def test_inference_flow_completes_with_report(toy_project: Path) -> None:
     assert {"read_forecast_node", "summarise_inference_node"} <= names
     report = {a.key: a for a in artifacts(flow_run_id)}["inference-report"].data
     assert "rows scored: **6**" in report
+    # A run given its site (scheduled or triggered) is found by the site's tag.
+    with get_client(sync_client=True) as client:
+        assert f"site:{SITE}" in client.read_flow_run(flow_run_id).tags
 
 
 def test_flows_release_their_one_slot_limits(
