@@ -96,6 +96,10 @@ def test_quality_page_shows_the_farm_total_apart_from_the_turbines(client, owner
     assert "Farm total" in page and "*" not in page.split("<main>")[1]
     assert str(newest) in first and "0-6h" in first
     assert f"{mae:.1f}" in first
+    api = client.get("/api/sites/demo-north/quality?days=1&turbine=*").json()
+    row = next(r for r in api if r["horizon_band"] == "0-6h")
+    assert (row["turbine_id"], row["day"]) == ("*", str(newest))
+    assert row["mae_kw"] == pytest.approx(mae)
 
 
 def test_overview_flags_the_site_whose_forecast_is_late(client):

@@ -16,8 +16,8 @@ router = APIRouter(prefix="/api", tags=["api"])
 Format = Literal["json", "csv"]
 FORECAST_COLUMNS = ("site_id", "turbine_id", "issued_at", "timestamp",
                     "lead_minutes", "p10_kw", "p50_kw", "p90_kw")
-QUALITY_COLUMNS = ("site_id", "day", "horizon_band", "model_version", "rows",
-                   "mae_kw", "bias_kw", "coverage_p10_p90", "turbines")
+QUALITY_COLUMNS = ("site_id", "turbine_id", "day", "horizon_band", "model_version",
+                   "rows", "mae_kw", "bias_kw", "coverage_p10_p90", "turbines")
 
 
 def iso(stamp: datetime) -> str:
@@ -108,13 +108,16 @@ def issue_times(site_id: str) -> list[str]:
 
 @router.get("/sites/{site_id}/quality")
 def quality(site_id: str, days: int = Query(7, ge=1, le=90),
+            turbine: str | None = Query(
+                None, description="one turbine, or * for the farm total"),
             fmt: Format = FORMAT):
     """MAE, bias (kW) and P10-P90 coverage per day, lead-time band and model
-    version over the site's turbines, for the last ``days`` days of monitoring."""
+    version over the site's turbines (or of ``turbine``; ``*``: the farm total),
+    for the last ``days`` days of monitoring."""
     with reading() as conn:
-        found = queries.quality(conn, site_id, days)
-    records = [{"site_id": site_id, **r, "day": r["day"].isoformat()}
-               for r in found]
+        found = queries.quality(conn, site_id, days, turbine)
+    records = [{"site_id": site_id, "turbine_id": turbine, **r,
+                "day": r["day"].isoformat()} for r in found]
     if fmt == "csv":
         return _csv(records, QUALITY_COLUMNS, f"{site_id}-quality.csv")
     return records
