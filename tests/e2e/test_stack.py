@@ -238,3 +238,19 @@ def test_flow_containers_mount_no_data_volume():
     for name in (*FLOWS, "worker"):
         mounts = [m["Destination"] for m in services[name].attrs["Mounts"]]
         assert not any(m.startswith("/app/data") for m in mounts), (name, mounts)
+
+
+def test_mlflow_server_is_one_process():
+    """MLflow's web server runs in place of its CLI: no idle parent beside it
+    holding ~180 MiB (windpower.orchestration.mlflow_server)."""
+    import docker  # noqa: PLC0415 (only this test needs the Docker API)
+
+    engine = docker.from_env()
+    project = engine.containers.get(socket.gethostname()).labels[
+        "com.docker.compose.project"]
+    (mlflow_container,) = engine.containers.list(filters={"label": [
+        f"com.docker.compose.project={project}",
+        "com.docker.compose.service=mlflow"]})
+    top = mlflow_container.top(ps_args="-eo pid,args")
+    pythons = [p[-1] for p in top["Processes"] if "python" in p[-1]]
+    assert len(pythons) == 1 and "uvicorn" in pythons[0], pythons

@@ -140,7 +140,8 @@ def backend() -> Backend:
 def start_mlflow(backend: Backend, database: str, **env: str) -> DockerContainer:
     """MLflow as in docker-compose.yml, on ``database`` (owned by role mlflow)."""
     command = (
-        "exec mlflow server --host 0.0.0.0 --port 5001 --backend-store-uri "
+        "exec python -m windpower.orchestration.mlflow_server --host 0.0.0.0 "
+        "--port 5001 --backend-store-uri "
         f"postgresql+psycopg2://mlflow:{backend.password}@postgres:5432/{database} "
         "--artifacts-destination /var/lib/mlflow/artifacts --serve-artifacts "
         '--workers 1 --allowed-hosts "$MLFLOW_ALLOWED_HOSTS" ${MLFLOW_SERVER_APP:-}'

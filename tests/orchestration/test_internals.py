@@ -19,7 +19,11 @@ from kedro.pipeline import Node, Pipeline
 from kedro.runner import AbstractRunner, SequentialRunner
 
 from tests.internals import forget_active_experiment, track_to
-from windpower.orchestration.internals import MLFLOW_ARTIFACT_ROOT_ENV, suggest_resume
+from windpower.orchestration.internals import (
+    MLFLOW_ARTIFACT_ROOT_ENV,
+    MLFLOW_SERVER_SPAWN,
+    suggest_resume,
+)
 from windpower.orchestration.kedro.runner import PrefectTaskRunner
 
 pytestmark = pytest.mark.unit
@@ -83,6 +87,18 @@ def test_mlflow_client_still_reads_the_servers_artifact_root(
         f"{MLFLOW} no longer takes a database store's artifact root from "
         f"{MLFLOW_ARTIFACT_ROOT_ENV} (new experiment's location: {location}); "
         "windpower.orchestration.internals.use_mlflow_artifact_root needs another way")
+
+
+def test_mlflow_server_still_starts_its_web_server_with_exec_cmd() -> None:
+    server = _module("mlflow.server", MLFLOW)
+    assert callable(getattr(server, MLFLOW_SERVER_SPAWN, None)), (
+        f"{MLFLOW}: mlflow.server has no {MLFLOW_SERVER_SPAWN} any more; "
+        "windpower.orchestration.internals.serve_mlflow_in_place needs another way")
+    source = inspect.getsource(server._run_server)
+    assert f"{MLFLOW_SERVER_SPAWN}(" in source and "extra_env=" in source, (
+        f"{MLFLOW}: mlflow.server._run_server no longer starts its web server with "
+        f"{MLFLOW_SERVER_SPAWN}(..., extra_env=...); serve_mlflow_in_place would "
+        "leave MLflow's parent process running beside it")
 
 
 def test_mlflow_still_keeps_a_uri_set_in_code_in_tracking_uri(

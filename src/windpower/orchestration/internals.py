@@ -29,6 +29,34 @@ if TYPE_CHECKING:
 MLFLOW_ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"
 
 
+# MLflow's server module starts its web server (uvicorn) with this function of
+# mlflow.utils.process, imported into mlflow.server's namespace.
+MLFLOW_SERVER_SPAWN = "_exec_cmd"
+
+
+def serve_mlflow_in_place(argv: list[str]) -> None:
+    """``mlflow server <argv>``, its web server (uvicorn) replacing this process.
+
+    MLflow's CLI starts uvicorn as a child and then only waits for it: a second
+    Python with MLflow imported, ~180 MiB of the idle stack doing nothing. MLflow
+    has no option to start it in place, so the function its server module starts
+    it with is swapped for an ``exec``; everything before (options, environment,
+    basic-auth set-up) stays MLflow's own. With job execution on, MLflow's parent
+    also runs the job runner: then it is left as it is.
+    """
+    import mlflow.server  # noqa: PLC0415 (the serving process imports MLflow only)
+    from mlflow.cli import cli  # noqa: PLC0415
+
+    def exec_in_place(cmd: list[str], *, extra_env: dict | None = None,
+                      **_: object) -> None:
+        os.execvpe(cmd[0], list(cmd), {**os.environ, **(extra_env or {})})
+
+    if os.environ.get("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "").lower() not in {
+            "1", "true"}:
+        setattr(mlflow.server, MLFLOW_SERVER_SPAWN, exec_in_place)
+    cli.main(args=["server", *argv], prog_name="mlflow")
+
+
 def use_mlflow_artifact_root(path: Path) -> None:
     """Keep a database store's new artifacts under ``path``, unless a root is set.
 
