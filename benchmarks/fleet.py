@@ -124,8 +124,9 @@ def stage_ingest(turbines: int, sites: int) -> dict:
 
 
 def stage_pipeline(project: Path, pipeline: str, issues: list[str],
-                   sites: list[str]) -> dict:
-    """The stage for every site in turn (inference: every site per issue)."""
+                   sites: list[str], no_champion: list[str]) -> dict:
+    """The stage for every site in turn (inference: every site per issue; the
+    sites without a champion have nothing to infer or monitor)."""
     if pipeline == "inference":  # one run per issue and site, newest last
         from windpower.errors import NoChampionError  # noqa: PLC0415
 
@@ -143,6 +144,7 @@ def stage_pipeline(project: Path, pipeline: str, issues: list[str],
     runtime = {"as_of": AS_OF}
     if pipeline == "monitoring":
         runtime["monitoring"] = {"window_days": 1}
+        sites = [site for site in sites if site not in no_champion]
     return {"seconds": sum(_session_run(project, pipeline, site=site, **runtime)
                            for site in sites)}
 
@@ -159,7 +161,7 @@ def run_stage(args: argparse.Namespace) -> int:
         every = [s.site_id for s in fleet_sites(args.fleet, args.sites)]
         sites = every[args.share::args.jobs]
         result = stage_pipeline(args.project, args.stage, json.loads(args.issues),
-                                sites)
+                                sites, json.loads(args.no_champion))
     slowest = sorted(NODE_SECONDS.items(), key=lambda kv: -kv[1])[:3]
     hungriest = sorted(NODE_PEAK_RISE.items(), key=lambda kv: -kv[1])[:3]
     print(json.dumps(result | {"peak_mib": _peak_mib(), "nodes": slowest,
@@ -223,10 +225,12 @@ def measure_fleet(turbines: int, url: str, sites: int = 1,
                "KEDRO_LOGGING_CONFIG": str(quiet_logging(Path(tmp)))}
         env.pop("MLFLOW_TRACKING_USERNAME", None)
         issues: list[str] = []
+        no_champion: list[str] = []
         for stage in STAGES:
             command = [sys.executable, __file__, "--stage", stage, "--fleet",
                        str(turbines), "--sites", str(sites), "--project",
-                       str(project), "--issues", json.dumps(issues)]
+                       str(project), "--issues", json.dumps(issues),
+                       "--no-champion", json.dumps(no_champion)]
             shares = jobs if stage in PARALLEL_STAGES else 1
             started = time.perf_counter()
             result = _run_shares(command, shares, env, f"{stage} at {turbines}")
@@ -235,6 +239,7 @@ def measure_fleet(turbines: int, url: str, sites: int = 1,
             if shares > 1:  # the N processes together: their wall time
                 result["seconds"] = result["process_seconds"]
             issues = result.get("issues", issues)
+            no_champion = result.get("no_champion", no_champion)
             results[stage] = result
             print(f"  {turbines} turbines, {stage}: {result['seconds']:.1f} s, peak "
                   f"{result['peak_mib']:,.0f} MiB (load {result['load']})", flush=True)
@@ -367,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fleet", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--issues", default="[]", help=argparse.SUPPRESS)
+    parser.add_argument("--no-champion", default="[]", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage:
         return run_stage(args)
