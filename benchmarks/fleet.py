@@ -45,6 +45,8 @@ from pathlib import Path
 
 from common import ROOT, load, machine
 
+from windpower.orchestration.internals import MLFLOW_ARTIFACT_ROOT_ENV
+
 AS_OF = "2026-11-01T00:00:00+00:00"
 # Days of weather-forecast issues stored (the forecaster's archive; the champion
 # gate needs enough held-out issues to judge every lead band). Inference scores
@@ -220,6 +222,10 @@ def measure_fleet(turbines: int, url: str, sites: int = 1,
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="wpfleet-") as tmp:
         project = make_project(Path(tmp))
+        # Every experiment's artifacts under tmp, the default one's included: it
+        # is made with the schema, and the working directory (/app in the image)
+        # is read-only.
+        os.environ[MLFLOW_ARTIFACT_ROOT_ENV] = str(Path(tmp) / "mlartifacts")
         env = {**os.environ, "WINDPOWER_DB_URL": url,
                "MLFLOW_TRACKING_URI": mlflow_store(url, turbines),
                "KEDRO_LOGGING_CONFIG": str(quiet_logging(Path(tmp)))}
