@@ -223,10 +223,9 @@ def test_monitoring_measures_forecasts_against_actuals():
     assert "windpower.champion_version" in runs[0].data.tags
 
 
-def test_flow_containers_mount_no_data_volume():
-    """Flows read from Postgres and MLflow only: no container shares a data volume,
-    so a run behaves the same on any host (the served runs above ran there)."""
-    import docker  # noqa: PLC0415 (only this test needs the Docker API)
+def _stack_containers() -> dict:
+    """The running stack's containers by compose service."""
+    import docker  # noqa: PLC0415 (only these tests need the Docker API)
 
     engine = docker.from_env()
     # This test's own container (the trainer) says which compose project is ours.
@@ -234,7 +233,13 @@ def test_flow_containers_mount_no_data_volume():
         "com.docker.compose.project"]
     containers = engine.containers.list(
         filters={"label": f"com.docker.compose.project={project}"})
-    services = {c.labels["com.docker.compose.service"]: c for c in containers}
+    return {c.labels["com.docker.compose.service"]: c for c in containers}
+
+
+def test_flow_containers_mount_no_data_volume():
+    """Flows read from Postgres and MLflow only: no container shares a data volume,
+    so a run behaves the same on any host (the served runs above ran there)."""
+    services = _stack_containers()
     for name in (*FLOWS, "worker"):
         mounts = [m["Destination"] for m in services[name].attrs["Mounts"]]
         assert not any(m.startswith("/app/data") for m in mounts), (name, mounts)
@@ -243,14 +248,6 @@ def test_flow_containers_mount_no_data_volume():
 def test_mlflow_server_is_one_process():
     """MLflow's web server runs in place of its CLI: no idle parent beside it
     holding ~180 MiB (windpower.orchestration.mlflow_server)."""
-    import docker  # noqa: PLC0415 (only this test needs the Docker API)
-
-    engine = docker.from_env()
-    project = engine.containers.get(socket.gethostname()).labels[
-        "com.docker.compose.project"]
-    (mlflow_container,) = engine.containers.list(filters={"label": [
-        f"com.docker.compose.project={project}",
-        "com.docker.compose.service=mlflow"]})
-    top = mlflow_container.top(ps_args="-eo pid,args")
+    top = _stack_containers()["mlflow"].top(ps_args="-eo pid,args")
     pythons = [p[-1] for p in top["Processes"] if "python" in p[-1]]
     assert len(pythons) == 1 and "uvicorn" in pythons[0], pythons
