@@ -14,7 +14,10 @@ issued, what was measured before the issue). Two rows per band:
 - ``measured-wind model``: the power curve learnt from measured wind, applied to
   the weather forecast, with its measured-wind bands: what main served before the
   forecaster (the same bundle without its forecaster);
-- ``forecaster``: the model trained on forecasts as issued.
+- ``forecaster``: the model trained on forecasts as issued;
+- ``forecaster, archive alone``: the same model given the weather forecast only,
+  without what was measured at issue (a weather-model archive scored offline, or
+  a feed that stopped).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import yaml  # noqa: E402
 from common import ROOT, commit, load, write_block  # noqa: E402
 
 from windpower.demo_farm.farm import DemoFarm, forecast_issue_times  # noqa: E402
+from windpower.forecast_model import AT_ISSUE_COLUMNS, predict_quantiles  # noqa: E402
 from windpower.pipelines.data_processing import nodes as dp  # noqa: E402
 from windpower.pipelines.training import forecast_skill, nodes  # noqa: E402
 
@@ -70,7 +74,8 @@ def replay(seed: int, days: int, retrain_days: int, history_days: int,  # noqa: 
     readings = farm.readings(begin, end)
     readings["timestamp"] = pd.to_datetime(readings["timestamp"], utc=True)
     archive = farm.weather_forecasts(forecast_issue_times(begin, end), 48)
-    scored = {"measured-wind model": [], "forecaster": []}
+    scored = {"measured-wind model": [], "forecaster": [],
+              "forecaster, archive alone": []}
     dpp = params("data_processing")
     dpp["as_of"] = end.isoformat()
     for step in pd.date_range(first, end, freq=f"{retrain_days}D", inclusive="left"):
@@ -88,6 +93,11 @@ def replay(seed: int, days: int, retrain_days: int, history_days: int,  # noqa: 
                                                                 turbines))
         scored["measured-wind model"].append(forecast_skill.scored_pairs(
             bundle | {"forecaster": None}, pairs, turbines))
+        alone = forecast_skill.forecast_input(pairs).drop(columns=AT_ISSUE_COLUMNS,
+                                                          errors="ignore")
+        scored["forecaster, archive alone"].append(forecast_skill.scored_pairs(
+            bundle, pairs, turbines, predict_quantiles(bundle, alone,
+                                                       levels=(0.1, 0.9))))
         print(f"seed {seed}: issues from {step:%Y-%m-%d} scored "  # noqa: T201
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     return {k: pd.concat(v, ignore_index=True) for k, v in scored.items()}

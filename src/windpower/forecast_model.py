@@ -39,6 +39,9 @@ INPUT_COLUMNS = [
 # Measurements known at issue time (the newest reading before ``issued_at``):
 # optional columns of a forecast frame; without them the forecaster still answers.
 AT_ISSUE_COLUMNS = ["power_at_issue_kw", "wind_speed_at_issue"]
+# The forecaster's features made from them: all blank (NaN) when they are absent.
+AT_ISSUE_FEATURES = ["power_at_issue_norm", "curve_at_issue_norm", "issue_curve_gap",
+                     "ws_issue_gap"]
 STEP = pd.Timedelta(minutes=10)
 RHO0 = 1.225  # kg/m3, IEC 61400-12-1 reference air density
 
@@ -396,9 +399,11 @@ def _p50(bundle: dict, df: pd.DataFrame
     the interval table with each row's group in it.
 
     Forecast rows (with ``issued_at``) go to the forecaster, whose bands are by
-    lead-time band; other rows, and every row of a bundle without a forecaster, to
-    the power curve, whose bands are by turbine. Turbines the forecaster never saw
-    (no archive) keep the power curve's P50 with the forecaster's bands.
+    lead-time band (and, in bundles that have them, apart for rows without the
+    at-issue measurements); other rows, and every row of a bundle without a
+    forecaster, to the power curve, whose bands are by turbine. Turbines the
+    forecaster never saw (no archive) keep the power curve's P50 with the
+    forecaster's bands.
 
     Scores in the features' own (turbine, time) order on a plain matrix and puts
     only the results back in ``df``'s order (``_in_order``): a feature frame and
@@ -428,6 +433,9 @@ def _p50(bundle: dict, df: pd.DataFrame
                            dev)
         group = lead_band(columns["lead_h"], forecaster["band_edges_h"])
         spec = forecaster["intervals"]
+        if spec.get("by_at_issue"):  # without them: the bands of their own rows
+            group = group + (len(forecaster["band_edges_h"]) - 1) * np.isnan(
+                columns["power_at_issue_norm"])
     floor = bundle.get("power_floor_norm", 0.0)
     p50 = np.clip(columns["baseline_kw_norm"] + dev, floor, 1.0)
     return columns, p50, order, spec, group

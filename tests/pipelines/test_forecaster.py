@@ -10,7 +10,13 @@ import pytest
 
 from tests.conftest import fast_training_params, load_params
 from windpower.demo_farm.farm import DemoFarm, forecast_issue_times
-from windpower.forecast_model import forecast_columns, predict_frame
+from windpower.forecast_model import (
+    AT_ISSUE_COLUMNS,
+    AT_ISSUE_FEATURES,
+    forecast_columns,
+    predict_frame,
+    predict_quantiles,
+)
 from windpower.model_inputs import measured_at_issue
 from windpower.pipelines.data_processing import nodes as dp
 from windpower.pipelines.training import forecast_skill, nodes
@@ -110,7 +116,8 @@ def test_training_without_an_archive_falls_back_and_says_so(farm_data):
 
 def test_bands_are_calibrated_per_lead_band_and_widen_with_lead(bundle, judged):
     offsets = bundle["forecaster"]["intervals"]["offsets"]
-    assert offsets.shape[0] == len(bundle["forecaster"]["band_edges_h"])  # 3 + pooled
+    # 3 bands with the at-issue measurements, 3 without, and all pooled.
+    assert offsets.shape[0] == 2 * (len(bundle["forecaster"]["band_edges_h"]) - 1) + 1
     bands = judged["report"]["bands"]
     assert list(bands) == ["0-6h", "6-24h", "24-48h"]
     widths = [bands[b]["width_kw"] for b in bands]
@@ -136,6 +143,46 @@ def test_forecaster_answers_without_at_issue_columns(bundle, farm_data):
                                        "ambient_temperature"]])
     assert bare.notna().all().all()
     assert not np.allclose(full["predicted_power_kw"], bare["predicted_power_kw"])
+
+
+def test_bands_without_at_issue_columns_hold_as_many_actuals(bundle, farm_data):
+    # A weather-model archive scored alone loses persistence: its first hours err
+    # more, so they get the band calibrated without measurements.
+    pairs = farm_data["holdout_pairs"]
+    alone = forecast_skill.forecast_input(pairs).drop(columns=AT_ISSUE_COLUMNS)
+    scored = {name: forecast_skill.skill_table(forecast_skill.scored_pairs(
+        bundle, pairs, farm_data["turbines"], quantiles), [0, 6, 24, 48])
+        for name, quantiles in (
+            ("full", None), ("bare", predict_quantiles(bundle, alone, (0.1, 0.9))))}
+    full, bare = scored["full"].loc["0-6h"], scored["bare"].loc["0-6h"]
+    assert bare["mae_kw"] > full["mae_kw"]
+    assert bare["width_kw"] > full["width_kw"]
+    assert abs(bare["coverage_p10_p90"] - full["coverage_p10_p90"]) < 0.06
+    # The wiring: rows without the columns take the second half of the table.
+    n_bands = len(bundle["forecaster"]["band_edges_h"]) - 1
+    offsets = bundle["forecaster"]["intervals"]["offsets"].copy()
+    offsets[n_bands:2 * n_bands] = 0.0
+    narrowed = bundle | {"forecaster": bundle["forecaster"] | {
+        "intervals": bundle["forecaster"]["intervals"] | {"offsets": offsets}}}
+    rows = alone.head(2000)
+    q = predict_quantiles(narrowed, rows, (0.1, 0.9))
+    np.testing.assert_array_equal(q[0.1], q[0.5])
+    np.testing.assert_array_equal(q[0.9], q[0.5])
+    q = predict_quantiles(narrowed, forecast_skill.forecast_input(pairs.head(2000)),
+                          (0.1, 0.9))
+    assert (q[0.9] > q[0.1]).mean() > 0.5
+
+
+def test_at_issue_features_are_what_is_blank_without_at_issue_columns(farm_data,
+                                                                      bundle):
+    pairs = farm_data["holdout_pairs"].head(3000)
+    full, _ = forecast_columns(pairs, bundle["lookup"])
+    bare, _ = forecast_columns(pairs.drop(columns=AT_ISSUE_COLUMNS), bundle["lookup"])
+    blank = {name for name in bundle["forecaster"]["features"]
+             if np.isnan(bare[name]).all() and not np.isnan(full[name]).all()}
+    assert blank == set(AT_ISSUE_FEATURES)
+    for name in set(bundle["forecaster"]["features"]) - blank:
+        np.testing.assert_array_equal(full[name], bare[name], err_msg=name)
 
 
 def test_several_issues_in_one_frame_score_as_each_alone(bundle, farm_data):

@@ -18,7 +18,7 @@ def fit_estimator(matrix: np.ndarray, target: np.ndarray, estimator: dict,
 def held_out_residuals(  # noqa: PLR0917 (arrays of one table, named)
         matrix: np.ndarray, deviation: np.ndarray, base: np.ndarray,
         fit_at: np.ndarray, held_at: np.ndarray, cut_out: np.ndarray,
-        floor: float, params: dict) -> np.ndarray:
+        floor: float, params: dict, blank: tuple = ()) -> np.ndarray:
     """Measured minus P50 (fractions of rated) of rows ``held_at``, scored by a
     fit on rows ``fit_at`` only: the residuals split-conformal bands come from.
 
@@ -30,11 +30,22 @@ def held_out_residuals(  # noqa: PLR0917 (arrays of one table, named)
         cut_out: Rows served 0 kW (storm), as the model serves them.
         floor: Lowest power (fraction of rated) the model serves.
         params: ``estimator`` and ``threads``.
+        blank: ``(positions, feature columns)``: these rows are scored once more
+            with those features blank, as the model sees rows lacking an optional
+            input; their residuals follow ``held_at``'s.
     """
     model = fit_estimator(matrix[fit_at], deviation[fit_at], params["estimator"],
                           params["threads"])
-    with threadpool_limits(params["threads"]):
-        p50 = np.clip(base[held_at] + model.predict(matrix[held_at]), floor, 1.0)
-    p50[cut_out[held_at]] = 0.0
-    # Measured as the quantiles are clipped.
-    return np.clip(deviation[held_at] + base[held_at], floor, 1.0) - p50
+    parts = [(held_at, matrix[held_at])]
+    if blank:
+        at, columns = blank
+        parts.append((at, matrix[at]))
+        parts[-1][1][:, columns] = np.nan  # matrix[at] is a copy
+    out = []
+    for at, rows in parts:
+        with threadpool_limits(params["threads"]):
+            p50 = np.clip(base[at] + model.predict(rows), floor, 1.0)
+        p50[cut_out[at]] = 0.0
+        # Measured as the quantiles are clipped.
+        out.append(np.clip(deviation[at] + base[at], floor, 1.0) - p50)
+    return np.concatenate(out)

@@ -12,7 +12,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from windpower.forecast_model import AT_ISSUE_COLUMNS, forecast_columns, lead_band
+from windpower.forecast_model import (
+    AT_ISSUE_COLUMNS,
+    AT_ISSUE_FEATURES,
+    forecast_columns,
+    lead_band,
+)
 from windpower.pipelines.training.estimators import fit_estimator, held_out_residuals
 from windpower.pipelines.training.intervals import calibration_rows, fit_intervals
 
@@ -53,8 +58,10 @@ def fit_forecaster(pairs: pd.DataFrame | None, lookup: dict, floor: float,
 
     Bands are split-conformal: a fit without every ``every_nth_week``-th week of
     issues scores those issues, and the residual quantiles per lead-time band and
-    forecast wind bin become the offsets. Residuals are of every measured target
-    (stoppages too: what a user compares the band with).
+    forecast wind bin become the offsets; rows without the at-issue measurements
+    have bands of their own (those issues scored again with them blank).
+    Residuals are of every measured target (stoppages too: what a user compares
+    the band with).
 
     Args:
         pairs: ``build_forecast_pairs`` rows before the holdout cut.
@@ -79,15 +86,24 @@ def fit_forecaster(pairs: pd.DataFrame | None, lookup: dict, floor: float,
     cal_at = _evenly(np.flatnonzero(held & np.isfinite(actual)),
                      spec["max_train_rows"])
     settings = {"estimator": spec["estimator"], "threads": params["threads"]}
+    # Bands per lead-time band, apart for rows with and without the at-issue
+    # measurements: without them the first hours miss persistence and err more.
+    edges = list(spec["band_edges_h"])
+    n_bands = len(edges) - 1
+    absent = np.isnan(columns["power_at_issue_norm"][cal_at])
+    with_them = cal_at[~absent]
     residual = held_out_residuals(
         matrix, actual - base, base,
         _evenly(np.flatnonzero(normal & ~held), spec["max_train_rows"]), cal_at,
-        columns["roll7_mean"] >= params["cut_out_speed"], floor, settings)
-    edges = list(spec["band_edges_h"])
-    band = lead_band(columns["lead_h"][cal_at], edges)
-    intervals = fit_intervals(residual, columns["ws_norm"][cal_at], band,
-                              len(edges) - 1, spec["intervals"] | {
-                                  "max_wind": params["power_curve"]["max_wind"]})
+        columns["roll7_mean"] >= params["cut_out_speed"], floor, settings,
+        blank=(with_them, [i for i, f in enumerate(spec["features"])
+                           if f in AT_ISSUE_FEATURES]))
+    lead = columns["lead_h"]
+    group = np.concatenate([lead_band(lead[cal_at], edges) + n_bands * absent,
+                            lead_band(lead[with_them], edges) + n_bands])
+    wind = columns["ws_norm"][np.concatenate([cal_at, with_them])]
+    intervals = fit_intervals(residual, wind, group, 2 * n_bands, spec["intervals"]
+                              | {"max_wind": params["power_curve"]["max_wind"]})
     final_at = _evenly(np.flatnonzero(normal), spec["max_train_rows"])
     estimator = fit_estimator(matrix[final_at], (actual - base)[final_at],
                               spec["estimator"], params["threads"])
@@ -96,5 +112,5 @@ def fit_forecaster(pairs: pd.DataFrame | None, lookup: dict, floor: float,
                 "held-out issues", rows["issued_at"].nunique(), len(final_at),
                 len(cal_at))
     return {"estimator": estimator, "features": list(spec["features"]),
-            "intervals": intervals, "band_edges_h": edges,
+            "intervals": intervals | {"by_at_issue": True}, "band_edges_h": edges,
             "turbine_codes": seen[seen >= 0].astype(int).tolist()}
