@@ -60,7 +60,7 @@ def bundle(farm_data) -> dict:
 
 @pytest.fixture(scope="module")
 def judged(bundle, farm_data) -> dict:
-    metrics, _, report = forecast_skill.evaluate_forecasts(
+    metrics, _, report, _ = forecast_skill.evaluate_forecasts(
         bundle, farm_data["holdout_pairs"], farm_data["turbines"], _params())
     return {"metrics": metrics, "report": report}
 

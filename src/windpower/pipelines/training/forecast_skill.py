@@ -21,6 +21,8 @@ from windpower.forecast_model import (
 )
 
 LEVELS = (0.1, 0.5, 0.9)
+SCORED_COLUMNS = ["lead_h", "rated_kw", "actual_kw", "p10_kw", "p50_kw", "p90_kw",
+                  "persistence_kw", "climatology_kw", "curve_kw"]
 
 
 def forecast_input(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -103,7 +105,7 @@ def skill_table(scored: pd.DataFrame, edges_h: list[float]) -> pd.DataFrame:
 
 def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
                        turbines: pd.DataFrame, params: dict
-                       ) -> tuple[dict, pd.DataFrame, dict]:
+                       ) -> tuple[dict, pd.DataFrame, dict, pd.DataFrame]:
     """Judge the model as it forecasts, on held-out issues.
 
     Args:
@@ -114,15 +116,19 @@ def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
 
     Returns:
         Flat metrics (``lead_<band>_<metric>``, for MLflow), the reliability table
-        (``nominal``, ``observed``) and the report: the per-band table, a finer
-        per-3-hour table and what the model was trained on.
+        (``nominal``, ``observed``), the report (the per-band table, a finer
+        per-3-hour table and what the model was trained on) and the scored rows
+        (``scored_pairs`` with ``issued_at`` and ``timestamp``: the farm band's
+        calibration reuses them rather than scoring the issues again).
     """
     edges = list(params["forecaster"]["band_edges_h"])
     report = {"training_input": bundle.get("training_input", "measured wind"),
               "issues": int(holdout_pairs["issued_at"].nunique())
               if len(holdout_pairs) else 0}
-    if holdout_pairs["power_kw"].notna().sum() == 0:
-        return {}, pd.DataFrame({"nominal": [], "observed": []}), report
+    measured = holdout_pairs.loc[holdout_pairs["power_kw"].notna()]
+    if measured.empty:
+        return ({}, pd.DataFrame({"nominal": [], "observed": []}), report,
+                pd.DataFrame(columns=["issued_at", "timestamp", *SCORED_COLUMNS]))
     quantiles = predict_quantiles(bundle, forecast_input(holdout_pairs))
     scored = scored_pairs(bundle, holdout_pairs, turbines, quantiles)
     table = skill_table(scored, edges)
@@ -132,7 +138,9 @@ def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
     report |= {"bands": table.round(4).to_dict("index"),
                "by_3h": fine[["rows", "mae_kw", "persistence_mae_kw", "curve_mae_kw",
                               "coverage_p10_p90"]].round(4).to_dict("index")}
-    return metrics, reliability(quantiles, holdout_pairs), report
+    return metrics, reliability(quantiles, holdout_pairs), report, scored.assign(
+        issued_at=measured["issued_at"].to_numpy(),
+        timestamp=measured["timestamp"].to_numpy())
 
 
 def reliability(q: dict[float, np.ndarray], pairs: pd.DataFrame) -> pd.DataFrame:
