@@ -203,7 +203,9 @@ def _detect_and_retrain(began: datetime) -> tuple[dict, pd.Timestamp, int, int]:
     assert named == [FAULTY], f"detected {named} by {as_of}"
     assert as_of - onset <= 2 * DAY, f"detected {as_of - onset} after the onset"
 
-    time.sleep(TRIGGER_WAIT_S)
+    deadline = time.monotonic() + TRIGGER_WAIT_S  # the trigger's run, once created
+    while not _triggered_trainings(began) and time.monotonic() < deadline:
+        time.sleep(1)
     _wait_quiet("training-flow", began)
     trainings = _triggered_trainings(began)
     assert len(trainings) == 1, [r.name for r in trainings]
