@@ -144,6 +144,22 @@ def test_decide_alias(training_params, model, baseline, champion, alias):
     assert decision["alias"] == alias
 
 
+@pytest.mark.parametrize(("forecaster", "alias"), [
+    ("yes", "challenger"), ("no (fallback)", "champion")])
+def test_decide_alias_judges_lead_bands_of_a_forecaster_only(training_params,
+                                                             forecaster, alias):
+    # Losing to the binned curve at 24-48 h refuses a forecaster; a new farm's
+    # measured-wind fallback (no archive before the holdout) still serves.
+    forecast = {"lead_0_6h_skill_vs_curve": 0.2, "lead_24_48h_skill_vs_curve": -0.01}
+    decision = decide_alias({"model_mae": 50.0, "baseline_mae": 90.0},
+                            {"champion_mae": float("nan"), "champion_version": -1},
+                            training_params, {"candidate_mae": 50.0}, forecast,
+                            {"forecaster": forecaster})
+    assert decision["alias"] == alias
+    if alias == "challenger":
+        assert "24-48h" in decision["reason"]
+
+
 def test_plots_return_figures(trained_bundle, model_tables, training_params):
     curve = trained_bundle["lookup"]["curve"]
     _, scored = evaluate_models(trained_bundle, curve, model_tables["holdout_table"],

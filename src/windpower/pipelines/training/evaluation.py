@@ -182,10 +182,15 @@ def _band_losing_to_curve(forecast: dict | None) -> str | None:
     return None
 
 
-def decide_alias(metrics: dict, champion: dict, params: dict, served: dict,
-                 forecast: dict | None = None) -> dict:
+def decide_alias(metrics: dict, champion: dict, params: dict, served: dict,  # noqa: PLR0913, PLR0917 (one input per node dataset)
+                 forecast: dict | None = None, tags: dict | None = None) -> dict:
     """Champion only if the candidate beats the baseline and the current champion,
     and, as a forecaster, the binned curve on forecast wind in every lead band.
+
+    A candidate without a forecaster (no forecast archive before the holdout: a
+    new farm) is the power curve on forecast wind, and is not judged by lead band:
+    refused there, a new farm would get no forecast at all until its archive is
+    longer than the holdout.
 
     Args:
         metrics: The candidate's holdout metrics (``model_mae``, ``baseline_mae``).
@@ -195,6 +200,7 @@ def decide_alias(metrics: dict, champion: dict, params: dict, served: dict,
             same gate rows as the champion.
         forecast: ``evaluate_forecasts``'s metrics on held-out issues (empty or
             None without a forecast archive).
+        tags: ``training_input_tags`` (``forecaster``: "yes" or "no (fallback)").
 
     Returns:
         ``{"alias", "candidate_mae", "champion_mae", "baseline_mae", "reason"}``.
@@ -202,7 +208,8 @@ def decide_alias(metrics: dict, champion: dict, params: dict, served: dict,
     candidate = served["candidate_mae"]
     current = champion["champion_mae"]
     margin = params["champion"]["min_improvement_kw"]
-    losing = _band_losing_to_curve(forecast)
+    fallback = (tags or {}).get("forecaster", "yes") != "yes"
+    losing = None if fallback else _band_losing_to_curve(forecast)
     if metrics["model_mae"] >= metrics["baseline_mae"]:
         alias, reason = "challenger", "does not beat the binned power curve"
     elif losing is not None:

@@ -54,7 +54,7 @@ def create_pipeline(**kwargs) -> Pipeline:
              outputs="candidate_score", name="score_candidate_node"),
         Node(func=evaluation.decide_alias,
              inputs=["evaluation_metrics", "champion_score", p, "candidate_score",
-                     "forecast_metrics"],
+                     "forecast_metrics", "training_tags"],
              outputs="champion_decision", name="decide_alias_node"),
         Node(func=plots.plot_power_curve,
              inputs=["holdout_predictions", "power_curve", "params:training.plots"],
