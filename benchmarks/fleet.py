@@ -398,8 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"load (1/5/15 min) at start {start_load}, after the last "
                       f"fleet {load()}.")
             text = table(results, header)
-            write_into(args.out, text)
-            print("\n" + text, flush=True)
+            print("\n" + text, flush=True)  # first: a docs file it cannot write
+            write_into(args.out, text)      # loses nothing
     finally:
         container.stop()
     return 0
