@@ -39,8 +39,9 @@ def held_out_residuals(  # noqa: PLR0917 (arrays of one table, named)
     parts = [(held_at, matrix[held_at])]
     if blank:
         at, columns = blank
-        parts.append((at, matrix[at]))
-        parts[-1][1][:, columns] = np.nan  # matrix[at] is a copy
+        blanked = matrix[at]  # a copy: the matrix itself is left as it is
+        blanked[:, columns] = np.nan
+        parts.append((at, blanked))
     out = []
     for at, rows in parts:
         with threadpool_limits(params["threads"]):

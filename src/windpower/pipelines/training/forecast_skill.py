@@ -21,8 +21,9 @@ from windpower.forecast_model import (
 )
 
 LEVELS = (0.1, 0.5, 0.9)
-SCORED_COLUMNS = ["lead_h", "rated_kw", "actual_kw", "p10_kw", "p50_kw", "p90_kw",
-                  "persistence_kw", "climatology_kw", "curve_kw"]
+SCORED_COLUMNS = ["issued_at", "timestamp", "lead_h", "rated_kw", "actual_kw",
+                  "p10_kw", "p50_kw", "p90_kw", "persistence_kw", "climatology_kw",
+                  "curve_kw"]
 
 
 def forecast_input(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -48,9 +49,9 @@ def scored_pairs(bundle: dict, pairs: pd.DataFrame, turbines: pd.DataFrame,
         quantiles: ``predict_quantiles`` of ``pairs`` if already scored.
 
     Returns:
-        One row per measured target: ``lead_h``, ``rated_kw``, ``actual_kw``,
-        ``p10_kw``, ``p50_kw``, ``p90_kw``, ``persistence_kw``,
-        ``climatology_kw``, ``curve_kw``.
+        One row per measured target: ``issued_at``, ``timestamp``, ``lead_h``,
+        ``rated_kw``, ``actual_kw``, ``p10_kw``, ``p50_kw``, ``p90_kw``,
+        ``persistence_kw``, ``climatology_kw``, ``curve_kw``.
     """
     rows = pairs.loc[pairs["power_kw"].notna()]
     q = quantiles if quantiles is not None else predict_quantiles(
@@ -62,6 +63,8 @@ def scored_pairs(bundle: dict, pairs: pd.DataFrame, turbines: pd.DataFrame,
     climate = ids.map(bundle.get("climatology_kw", {})).to_numpy(float)
     persistence = rows.get("power_at_issue_kw", pd.Series(np.nan, rows.index))
     return pd.DataFrame({
+        "issued_at": rows["issued_at"].to_numpy(),
+        "timestamp": rows["timestamp"].to_numpy(),
         "lead_h": ((rows["timestamp"] - rows["issued_at"]).dt.total_seconds()
                    / 3600).to_numpy(),
         "rated_kw": rated, "actual_kw": rows["power_kw"].to_numpy(float),
@@ -118,17 +121,16 @@ def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
         Flat metrics (``lead_<band>_<metric>``, for MLflow), the reliability table
         (``nominal``, ``observed``), the report (the per-band table, a finer
         per-3-hour table and what the model was trained on) and the scored rows
-        (``scored_pairs`` with ``issued_at`` and ``timestamp``: the farm band's
-        calibration reuses them rather than scoring the issues again).
+        (``scored_pairs``: the farm band's calibration reuses them rather than
+        scoring the issues again).
     """
     edges = list(params["forecaster"]["band_edges_h"])
     report = {"training_input": bundle.get("training_input", "measured wind"),
               "issues": int(holdout_pairs["issued_at"].nunique())
               if len(holdout_pairs) else 0}
-    measured = holdout_pairs.loc[holdout_pairs["power_kw"].notna()]
-    if measured.empty:
+    if holdout_pairs["power_kw"].notna().sum() == 0:
         return ({}, pd.DataFrame({"nominal": [], "observed": []}), report,
-                pd.DataFrame(columns=["issued_at", "timestamp", *SCORED_COLUMNS]))
+                pd.DataFrame(columns=SCORED_COLUMNS))
     quantiles = predict_quantiles(bundle, forecast_input(holdout_pairs))
     scored = scored_pairs(bundle, holdout_pairs, turbines, quantiles)
     table = skill_table(scored, edges)
@@ -138,9 +140,7 @@ def evaluate_forecasts(bundle: dict, holdout_pairs: pd.DataFrame,
     report |= {"bands": table.round(4).to_dict("index"),
                "by_3h": fine[["rows", "mae_kw", "persistence_mae_kw", "curve_mae_kw",
                               "coverage_p10_p90"]].round(4).to_dict("index")}
-    return metrics, reliability(quantiles, holdout_pairs), report, scored.assign(
-        issued_at=measured["issued_at"].to_numpy(),
-        timestamp=measured["timestamp"].to_numpy())
+    return metrics, reliability(quantiles, holdout_pairs), report, scored
 
 
 def reliability(q: dict[float, np.ndarray], pairs: pd.DataFrame) -> pd.DataFrame:
