@@ -7,10 +7,10 @@ readings each, through every stage the platform runs (issue 15). Not in CI.
 
 ``--sites K`` splits each fleet into K sites (``fleet-1`` ...: their own seed,
 weather and model), each stage running every site in turn, as a flow run per
-site would. ``--jobs N`` runs data processing and training as N processes at
-once, each taking every N-th site in turn: what N process workers do with the
-per-site runs of a fan-out (the stage's time is then the wall time of all N, its
-memory the sum of their peaks).
+site would. ``--jobs N`` runs ingest, data processing and training as N
+processes at once, each taking every N-th site in turn: what N process workers do
+with the per-site runs of a fan-out (the stage's time is then the wall time of
+all N, its memory the sum of their peaks).
 
 A throwaway Postgres (testcontainers) and, per fleet, a sqlite MLflow store and a
 copy of the project's conf/base. Each stage runs in its own Python process, as a
@@ -53,8 +53,9 @@ AS_OF = "2026-11-01T00:00:00+00:00"
 # the newest four.
 FORECAST_DAYS = 30
 STAGES = ("ingest", "data_processing", "training", "inference", "monitoring")
-# The stages --jobs runs as several processes at once (a site's training run).
-PARALLEL_STAGES = ("data_processing", "training")
+# The stages --jobs runs as several processes at once (a site's ingest and
+# training runs: a run without a site fans out one run per site).
+PARALLEL_STAGES = ("ingest", "data_processing", "training")
 # Targets on this 2-core machine (seconds; training: with data processing, for
 # every site): 200 turbines x 1 year in one site (issue 15), and a fleet of
 # 1,000 turbines (issue 32: 10 sites x 100).
@@ -99,7 +100,7 @@ def fleet_sites(turbines: int, sites: int) -> list:
             for i in range(sites)]
 
 
-def stage_ingest(turbines: int, sites: int) -> dict:
+def stage_ingest(demos: list) -> dict:
     import pandas as pd  # noqa: PLC0415
 
     from windpower.orchestration.flows.demo import (  # noqa: PLC0415
@@ -115,7 +116,7 @@ def stage_ingest(turbines: int, sites: int) -> dict:
     params = {"forecast_every_hours": 6, "forecast_hours": 48,
               "history_days": FORECAST_DAYS}
     start, readings_s, results = time.perf_counter(), 0.0, []
-    for demo in fleet_sites(turbines, sites):
+    for demo in demos:
         began = time.perf_counter()
         results += stream_demo_readings.fn(demo, 365, as_of, rules)
         readings_s += time.perf_counter() - began
@@ -154,16 +155,16 @@ def stage_pipeline(project: Path, pipeline: str, issues: list[str],
 def run_stage(args: argparse.Namespace) -> int:
     """Child process: one stage; prints its figures as one JSON line."""
     os.chdir(args.project.parent)  # MLflow's sqlite store and artifacts live there
+    share = fleet_sites(args.fleet, args.sites)[args.share::args.jobs]
     if args.stage == "ingest":
-        result = stage_ingest(args.fleet, args.sites)
+        result = stage_ingest(share)
     else:
         from kedro.framework.startup import bootstrap_project  # noqa: PLC0415
 
         bootstrap_project(args.project)
-        every = [s.site_id for s in fleet_sites(args.fleet, args.sites)]
-        sites = every[args.share::args.jobs]
         result = stage_pipeline(args.project, args.stage, json.loads(args.issues),
-                                sites, json.loads(args.no_champion))
+                                [s.site_id for s in share],
+                                json.loads(args.no_champion))
     slowest = sorted(NODE_SECONDS.items(), key=lambda kv: -kv[1])[:3]
     hungriest = sorted(NODE_PEAK_RISE.items(), key=lambda kv: -kv[1])[:3]
     print(json.dumps(result | {"peak_mib": _peak_mib(), "nodes": slowest,
@@ -212,12 +213,14 @@ def _run_shares(command: list[str], shares: int, env: dict, what: str) -> dict:
             raise RuntimeError(f"{what} turbines failed:\n{err[-3000:]}")
         results.append(json.loads(out.strip().splitlines()[-1]))
     combined = max(results, key=lambda r: r["seconds"])
-    return combined | {"peak_mib": sum(r["peak_mib"] for r in results)}
+    summed = {key: sum(r[key] for r in results) for key in ("peak_mib", "rows")
+              if key in combined}
+    return combined | summed
 
 
-def measure_fleet(turbines: int, url: str, sites: int = 1,
-                  jobs: int = 1) -> dict[str, dict]:
-    """Every stage for one fleet size, each in a fresh process."""
+def measure_fleet(turbines: int, url: str, sites: int = 1, jobs: int = 1,
+                  stages: tuple[str, ...] = STAGES) -> dict[str, dict]:
+    """The stages for one fleet size, each in a fresh process."""
     empty_store(url)
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="wpfleet-") as tmp:
@@ -232,7 +235,7 @@ def measure_fleet(turbines: int, url: str, sites: int = 1,
         env.pop("MLFLOW_TRACKING_USERNAME", None)
         issues: list[str] = []
         no_champion: list[str] = []
-        for stage in STAGES:
+        for stage in stages:
             command = [sys.executable, __file__, "--stage", stage, "--fleet",
                        str(turbines), "--sites", str(sites), "--project",
                        str(project), "--issues", json.dumps(issues),
@@ -244,6 +247,7 @@ def measure_fleet(turbines: int, url: str, sites: int = 1,
                        "load": load()}
             if shares > 1:  # the N processes together: their wall time
                 result["seconds"] = result["process_seconds"]
+            result["shares"] = shares
             issues = result.get("issues", issues)
             no_champion = result.get("no_champion", no_champion)
             results[stage] = result
@@ -329,7 +333,8 @@ def table(results: dict[int, dict], header: str) -> str:
              "| stage | " + " | ".join(f"{n} turbines" for n in sizes)
              + " | growth (time) | target |",
              "|---|" + "---|" * (len(sizes) + 2)]
-    for stage in STAGES:
+    stages = [s for s in STAGES if all(s in results[n] for n in sizes)]
+    for stage in stages:
         cells = " | ".join(_cell(results[n][stage]) for n in sizes)
         lines.append(f"| {stage.replace('_', ' ')} | {cells} | "
                      f"{_growth(stage, results)} | {_verdict(stage, results)} |")
@@ -338,19 +343,25 @@ def table(results: dict[int, dict], header: str) -> str:
               "(imports included). Per fleet:", ""]
     for n in sizes:
         r = results[n]
+        inference = r.get("inference")
         lines.append(
             f"- {n} turbines: {r['ingest']['rows']:,} readings stored "
-            f"({r['ingest']['readings_seconds']:.1f} s of the ingest); inference "
-            f"runs {', '.join(f'{s:.1f}' for s in r['inference']['all'])} s"
-            f" (sites without a champion, not timed: "
-            f"{', '.join(r['inference'].get('no_champion', [])) or 'none'}); load "
-            "(1/5/15 min) at each stage: "
-            + ", ".join(f"{s} {r[s]['load']}" for s in STAGES) + "; slowest nodes: "
-            + ", ".join(f"{name} {sec:.1f} s" for s in STAGES[1:]
-                        for name, sec in r[s]["nodes"])
-            + "; nodes raising the peak memory most: "
-            + ", ".join(f"{name} +{mib:,.0f} MiB" for s in STAGES[1:]
-                        for name, mib in r[s].get("memory_nodes", [])) + ".")
+            f"({r['ingest']['readings_seconds']:.1f} s of the ingest"
+            + (f", the slowest of {r['ingest']['shares']} processes"
+               if r["ingest"].get("shares", 1) > 1 else "") + ")"
+            + (f"; inference runs {', '.join(f'{s:.1f}' for s in inference['all'])}"
+               " s (sites without a champion, not timed: "
+               f"{', '.join(inference.get('no_champion', [])) or 'none'})"
+               if inference else "")
+            + "; load (1/5/15 min) at each stage: "
+            + ", ".join(f"{s} {r[s]['load']}" for s in stages)
+            + (("; slowest nodes: "
+                + ", ".join(f"{name} {sec:.1f} s" for s in stages[1:]
+                            for name, sec in r[s]["nodes"])
+                + "; nodes raising the peak memory most: "
+                + ", ".join(f"{name} +{mib:,.0f} MiB" for s in stages[1:]
+                            for name, mib in r[s].get("memory_nodes", [])))
+               if stages[1:] else "") + ".")
     return "\n".join(lines)
 
 
@@ -371,7 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=1,
                         help="sites each fleet is split into")
     parser.add_argument("--jobs", type=int, default=1,
-                        help="processes at once for data processing and training")
+                        help="processes at once for ingest, data processing and "
+                        "training")
+    parser.add_argument("--until", choices=STAGES, default=STAGES[-1],
+                        help="the last stage to run (each needs those before it)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "scale.md")
     parser.add_argument("--share", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
@@ -389,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, dict] = {}
     try:
         for n in (int(n) for n in args.turbines.split(",")):
-            results[n] = measure_fleet(n, url, args.sites, args.jobs)
+            stages = STAGES[:STAGES.index(args.until) + 1]
+            results[n] = measure_fleet(n, url, args.sites, args.jobs, stages)
             # Written after each fleet: a long run stopped later keeps what it has.
             header = (f"Measured by `benchmarks/fleet.py --sites {args.sites} "
                       f"--jobs {args.jobs}` on "
