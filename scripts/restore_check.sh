@@ -5,14 +5,19 @@
 # schedule at 1 minute), take its containers down and up again (state lives in
 # volumes) and run tests/e2e/test_restore.py in it.
 # Always removes the throwaway project (volumes included); prints its duration.
-#   scripts/restore_check.sh        (CI: .ci/run, after the e2e tests)
+#   scripts/restore_check.sh           back up the running stack now, and check it
+#   scripts/restore_check.sh BACKUP    check a backup taken before (CI: .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 
-out=$(docker compose run --rm backup)
-echo "$out" | tail -1
-name=$(sed -n 's/^backup complete: \([^ ]*\) .*/\1/p' <<<"$out")
+if [ $# -eq 0 ]; then
+    out=$(docker compose run --rm backup)
+    echo "$out" | tail -1
+    name=$(sed -n 's/^backup complete: \([^ ]*\) .*/\1/p' <<<"$out")
+else
+    name=$1
+fi
 manifest=$(cat "${BACKUP_DIR:-./backups}/$name/manifest.json")
 
 export COMPOSE_PROJECT_NAME=${RESTORE_PROJECT:-${COMPOSE_PROJECT_NAME:-windpower}-restore}

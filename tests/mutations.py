@@ -304,6 +304,18 @@ def apply(root: Path, mutant: Mutant) -> str:
     return text
 
 
+def run_unmutated(roots: list[Path], tests: tuple[str, ...], tmp: Path) -> str:
+    """Every row's tests on the unmutated code, split over ``roots`` and run side by
+    side; the log's tail of a part that did not pass, or ``""``."""
+    running = {}
+    for j, root in enumerate(roots):
+        if part := tests[j::len(roots)]:
+            log = tmp / f"unmutated-{j}.log"
+            running[log] = start_tests(root, part, log)
+    codes = {log: finished(pid) for log, pid in running.items()}
+    return "\n".join(tail(log) for log, code in codes.items() if code != 0)
+
+
 def try_rows(roots: list[Path], rows: list[tuple[int, Mutant]]) -> list[int]:
     """Apply, test and undo each row, one at a time in each of ``roots`` (the
     rows' tests run side by side); the survivors."""
@@ -349,12 +361,12 @@ def main() -> int:
         for _, mutant in rows:  # every original is there before anything runs
             (roots[0] / mutant.file).write_text(apply(roots[0], mutant))
         tests = tuple(dict.fromkeys(t for _, m in rows for t in m.tests))
-        log = Path(tmp) / "unmutated.log"
-        status = finished(start_tests(roots[0], tests, log))
-        print(f"unmutated: {len(tests)} tests, exit {status}, "  # noqa: T201
+        failed = run_unmutated(roots, tests, Path(tmp))
+        print(f"unmutated: {len(tests)} tests in {len(roots)} parts, "  # noqa: T201
+              f"{'failed' if failed else 'passed'}, "
               f"{time.monotonic() - started:.0f} s", flush=True)
-        if status != 0:
-            print(tail(log))  # noqa: T201
+        if failed:
+            print(failed)  # noqa: T201
             return 2
         survived = try_rows(roots, rows)
     print(f"\n{len(rows)} rows, {len(rows) - len(survived)} caught, "  # noqa: T201
