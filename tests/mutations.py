@@ -10,8 +10,10 @@ Each row is applied to a scratch copy of the project (never to this checkout),
 only its tests run (``pytest -x``, in a fork of this process, which has imported
 the libraries they need), and the row is *caught* when they fail, *survived* when
 they pass; tests that cannot run (a collection error) are an error, never caught.
-The tests of every row first run once unmutated and must pass, so a row is never
-counted as caught by a test that fails anyway. Exit status: 0 when every row is
+The tests of every row first run once unmutated (split over the copies, side by
+side) and must pass, so a row is never counted as caught by a test that fails
+anyway; ``--tests-passed`` skips that pass where they have just passed on the same
+code (.ci/run runs the table after the suite and the browser tests). Exit status: 0 when every row is
 caught, 1 when one survived or errs, 2 when the unmutated tests fail or a row's
 original text is not found exactly once.
 """
@@ -348,6 +350,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2,
                         help="rows tried at once, each in its own copy")
     parser.add_argument("--list", action="store_true", help="list the rows")
+    parser.add_argument("--tests-passed", action="store_true",
+                        help="skip the unmutated pass: the rows' tests have just "
+                        "passed on this code (CI: the suite and the browser tests)")
     args = parser.parse_args()
     rows = [(i, m) for i, m in enumerate(ROWS, 1) if not args.only or i in args.only]
     if args.list:
@@ -361,13 +366,15 @@ def main() -> int:
         for _, mutant in rows:  # every original is there before anything runs
             (roots[0] / mutant.file).write_text(apply(roots[0], mutant))
         tests = tuple(dict.fromkeys(t for _, m in rows for t in m.tests))
-        failed = run_unmutated(roots, tests, Path(tmp))
-        print(f"unmutated: {len(tests)} tests in {len(roots)} parts, "  # noqa: T201
-              f"{'failed' if failed else 'passed'}, "
-              f"{time.monotonic() - started:.0f} s", flush=True)
-        if failed:
-            print(failed)  # noqa: T201
+        if args.tests_passed:
+            print(f"unmutated: {len(tests)} tests, not run again: they have just "  # noqa: T201
+                  "passed (--tests-passed)", flush=True)
+        elif failed := run_unmutated(roots, tests, Path(tmp)):
+            print(f"unmutated: {len(tests)} tests, failed:\n{failed}")  # noqa: T201
             return 2
+        else:
+            print(f"unmutated: {len(tests)} tests in {len(roots)} parts, passed, "  # noqa: T201
+                  f"{time.monotonic() - started:.0f} s", flush=True)
         survived = try_rows(roots, rows)
     print(f"\n{len(rows)} rows, {len(rows) - len(survived)} caught, "  # noqa: T201
           f"{len(survived)} survived {survived or ''} in "
