@@ -13,9 +13,9 @@ they pass; tests that cannot run (a collection error) are an error, never caught
 The tests of every row first run once unmutated (split over the copies, side by
 side) and must pass, so a row is never counted as caught by a test that fails
 anyway; ``--tests-passed`` skips that pass where they have just passed on the same
-code (.ci/run runs the table after the suite and the browser tests). Exit status: 0 when every row is
-caught, 1 when one survived or errs, 2 when the unmutated tests fail or a row's
-original text is not found exactly once.
+code (.ci/run runs the table after the suite and the browser tests). Exit status:
+0 when every row is caught, 1 when one survived or errs, 2 when the unmutated
+tests fail or a row's original text is not found exactly once.
 """
 
 from __future__ import annotations
