@@ -18,6 +18,7 @@ the first one's fault).
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import mlflow
@@ -135,6 +136,15 @@ def _degraded_turbines(as_of: pd.Timestamp, site: str = SITE) -> list[str]:
     return [part.split(" (")[0] for part in named.split("), ")]
 
 
+def _both_verdicts(as_of: pd.Timestamp) -> tuple[list[str], list[str]]:
+    """Both sites' monitoring at ``as_of``, side by side (each site has its own
+    slot): the turbines named at the faulty site and at the other one."""
+    with ThreadPoolExecutor(2) as pool:
+        named, other = pool.map(lambda site: _degraded_turbines(as_of, site),
+                                (SITE, OTHER))
+    return named, other
+
+
 def _daily_mae(day: pd.Timestamp, version: int) -> tuple[float, float]:
     """(faulty turbine, the others): live MAE in kW of ``version``'s forecasts of
     ``day``, every horizon."""
@@ -200,9 +210,9 @@ def _detect_and_retrain(began: datetime
     while not named and as_of < onset + 3 * DAY:
         as_of += STEP
         _ingest(as_of, fault)
-        named = _degraded_turbines(as_of)
+        named, other_named = _both_verdicts(as_of)
         print(f"{as_of}: degraded {named or 'none'} (fault from {onset})", flush=True)
-        assert _degraded_turbines(as_of, OTHER) == [], f"{OTHER} called degraded"
+        assert other_named == [], f"{OTHER} called degraded"
         assert not named or as_of > onset, "named before the fault began"
         judged_at = time.monotonic()
     assert named == [FAULTY], f"detected {named} by {as_of}"
