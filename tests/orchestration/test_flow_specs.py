@@ -59,6 +59,17 @@ def test_compose_serves_each_declared_flow_with_its_schedule_overrides(spec) -> 
         assert f"{variable}=" in example, variable
 
 
+@pytest.mark.parametrize(("service", "variable"), [
+    ("worker", "WORKER_RUN_LIMIT"), ("docker-worker", "DOCKER_WORKER_RUN_LIMIT")])
+def test_each_pool_worker_executes_at_most_its_run_limit_at_once(service, variable
+                                                                 ) -> None:
+    # Without --limit, one worker would start every site's run of a fan-out at once.
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    command = compose["services"][service]["command"]
+    assert command[command.index("--limit") + 1] == f"${{{variable}:-2}}"
+    assert f"{variable}=2" in (ROOT / ".env.example").read_text().splitlines()
+
+
 def test_guard_limits_are_the_declared_flows_slots_per_site() -> None:
     # Ingest covers every site in one run: one slot, created by the set-up.
     assert FLOW_LIMITS == ("windpower-ingest",)
