@@ -45,9 +45,9 @@ def docker_defaults(environ: dict[str, str] | None = None) -> dict[str, Any]:
         "image_pull_policy": "Never",
         "networks": [network],
         "auto_remove": True,
-        "mem_limit": environ.get("DOCKER_POOL_MEM_LIMIT", "3g"),
+        "mem_limit": environ.get("DOCKER_POOL_MEM_LIMIT", "8g"),
         # No swap beyond the limit: a run that outgrows it is killed, not slowed.
-        "memswap_limit": environ.get("DOCKER_POOL_MEM_LIMIT", "3g"),
+        "memswap_limit": environ.get("DOCKER_POOL_MEM_LIMIT", "8g"),
         "env": {name: environ[name] for name in RUN_ENVIRONMENT
                 if environ.get(name)},
         # An image built by compose carries its project and service labels, which
