@@ -18,7 +18,8 @@ container on this host but this one, summed (Docker's stats, sampled about every
 2 s, page cache excluded: a run that lasts less than a sample may be missed); the
 ingest's, its processes' peaks summed (as in fleet.py).
 
-Prints the table; ``--out FILE`` also writes it between the fleet-pools markers.
+Prints the table; ``--out FILE`` also writes it into that file's
+``<!-- benchmarks/fleet_pools.py writes from here -->`` block.
 """
 
 from __future__ import annotations
@@ -35,11 +36,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import commit, load, machine
+from common import commit, load, machine, write_block
 from fleet import AS_OF, TARGETS, _run_shares, fleet_sites, make_project
 
-BEGIN, END = "<!-- fleet-pools:begin -->", "<!-- fleet-pools:end -->"
-TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 STAGE_TIMEOUT_S = 3600
 
 
@@ -123,8 +122,7 @@ def fan_out(deployment: str, sites: int, parameters: dict) -> dict:
                     parent_flow_run_id=FlowRunFilterParentFlowRunId(
                         any_=[parent.id])))
                 parent_state = client.read_flow_run(parent.id).state
-                done = [c for c in children if c.state and c.state.type.value
-                        in TERMINAL]
+                done = [c for c in children if c.state and c.state.is_final()]
                 if len(children) >= sites and len(done) == len(children):
                     break
                 if parent_state.is_final() and not parent_state.is_completed():
@@ -232,9 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|", *rows, "", *details])
     print("\n" + text, flush=True)
     if args.out:
-        page = args.out.read_text()
-        head, rest = page.split(BEGIN, 1)
-        args.out.write_text(f"{head}{BEGIN}\n{text}\n{END}{rest.split(END, 1)[1]}")
+        write_block(args.out, "benchmarks/fleet_pools.py", text)
     return 0
 
 
